@@ -1,0 +1,135 @@
+"""The small interfaces behind every shared-state need of the bot.
+
+Each has an in-process implementation (used when `REDIS_URL` is empty, one process only) and a
+Redis one (several `serve`/`worker` processes on several hosts). Code depends on these ABCs only.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+
+class LockTimeout(Exception):
+    """A lock could not be taken within its blocking timeout."""
+
+
+class KeyValue(ABC):
+    """Strings with optional TTL: dedupe marks, cooldowns, small caches, counters."""
+
+    @abstractmethod
+    async def get(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def set(
+        self, key: str, value: str, *, ttl: float | None = None, only_if_absent: bool = False
+    ) -> bool:
+        """Store `value`; with `only_if_absent` return False (and change nothing) if present."""
+
+    @abstractmethod
+    async def delete(self, *keys: str) -> int: ...
+
+    @abstractmethod
+    async def incr(self, key: str, amount: int = 1, *, ttl: float | None = None) -> int:
+        """Add to a counter; `ttl` is applied when the counter is created."""
+
+    @abstractmethod
+    async def ttl(self, key: str) -> float | None:
+        """Seconds left, or None when the key is missing or has no expiry."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class LockManager(ABC):
+    """Named mutual exclusion, across coroutines (memory) or across processes (Redis)."""
+
+    @abstractmethod
+    def lock(
+        self, name: str, *, timeout: float = 30.0, blocking_timeout: float | None = None
+    ) -> AbstractAsyncContextManager[None]:
+        """Hold `name` for at most `timeout` seconds; wait at most `blocking_timeout`.
+
+        Raises :class:`LockTimeout` when the wait runs out.
+        """
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+@dataclass(frozen=True, slots=True)
+class StorageKey:
+    """Whose conversation state: the FSM is scoped per channel, account and user."""
+
+    channel: str
+    account_id: str
+    user_id: str
+
+    def build(self, part: str, prefix: str = "fsm") -> str:
+        return f"{prefix}:{self.channel}:{self.account_id}:{self.user_id}:{part}"
+
+
+class FSMStorage(ABC):
+    """Per-user conversation state (a string) and data (a JSON-able dict)."""
+
+    @abstractmethod
+    async def get_state(self, key: StorageKey) -> str | None: ...
+
+    @abstractmethod
+    async def set_state(self, key: StorageKey, state: str | None) -> None: ...
+
+    @abstractmethod
+    async def get_data(self, key: StorageKey) -> dict[str, Any]: ...
+
+    @abstractmethod
+    async def set_data(self, key: StorageKey, data: dict[str, Any]) -> None: ...
+
+    async def update_data(self, key: StorageKey, **values: Any) -> dict[str, Any]:
+        data = await self.get_data(key)
+        data.update(values)
+        await self.set_data(key, data)
+        return data
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class Retry(Exception):  # noqa: N818 - reads as `raise Retry(defer=5)`
+    """Raised by a job to run again later (transient failure)."""
+
+    def __init__(self, defer: float = 1.0) -> None:
+        super().__init__(f"retry in {defer:.1f}s")
+        self.defer = defer
+
+
+JobFunc = Callable[..., Awaitable[Any]]
+"""`async def job(ctx: dict[str, Any], *args) -> Any`; `ctx` carries shared clients."""
+
+
+class JobQueue(ABC):
+    """Background jobs: arq on Redis, an asyncio queue in-process."""
+
+    @abstractmethod
+    def register(self, name: str, func: JobFunc, *, max_tries: int = 20) -> None:
+        """Make `func` runnable under `name` (call before `start`)."""
+
+    @abstractmethod
+    def schedule(self, name: str, func: JobFunc, *, every_seconds: float) -> None:
+        """Run `func(ctx)` periodically while a worker is running."""
+
+    @abstractmethod
+    async def enqueue(
+        self, name: str, *args: Any, job_id: str | None = None, defer: float = 0.0
+    ) -> bool:
+        """Queue a job; with `job_id`, return False if that job is already queued or running."""
+
+    @abstractmethod
+    async def start(self, ctx: dict[str, Any]) -> None:
+        """Start consuming in this process (the in-process queue, or `bot worker`)."""
+
+    @abstractmethod
+    async def close(self, *, drain: bool = True) -> None:
+        """Stop consuming; with `drain`, finish what is already queued first."""

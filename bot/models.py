@@ -1,0 +1,115 @@
+"""Conversation-side tables: the durable webhook inbox, the outbox, platform tokens, contacts.
+
+Money-like state lives in `loyalty.models`; nothing here moves points, vouchers or stock.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class InboxEvent(Model):
+    """One platform event, stored before the webhook answers 200.
+
+    The unique `(channel, dedupe_key)` row is both the dedupe of platform retries and the
+    durable copy of the event; a worker job processes it exactly once, in order per user.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    account_id = fields.CharField(max_length=64)
+    user_id = fields.CharField(max_length=64)
+    dedupe_key = fields.CharField(max_length=191)
+    event_name = fields.CharField(max_length=64)
+    body = fields.JSONField()
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+    received_at = fields.DatetimeField(auto_now_add=True)
+    processed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbox_event"
+        unique_together = (("channel", "dedupe_key"),)
+        indexes = (("channel", "user_id", "status"),)
+
+
+class OutboxMessage(Model):
+    """A rendered platform request waiting to be sent, never lost while a platform is down."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    account_id = fields.CharField(max_length=64)
+    user_id = fields.CharField(max_length=64)
+    dedupe_key = fields.CharField(max_length=191, null=True, unique=True)
+    method = fields.CharField(max_length=64)
+    payload = fields.JSONField()
+    promotional = fields.BooleanField(default=False)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    platform_message_id = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"),)
+
+
+class PlatformToken(Model):
+    """The rotating OA token pair. Env values only seed it, and after a refresh this row wins."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    account_id = fields.CharField(max_length=64)
+    access_token = fields.TextField()
+    refresh_token = fields.TextField()
+    previous_refresh_token = fields.TextField(null=True)
+    expires_at = fields.DatetimeField()
+    version = fields.IntField(default=1)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "platform_token"
+        unique_together = (("channel", "account_id"),)
+
+
+class Contact(Model):
+    """A person as one channel sees them: window, reachability and cached profile."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    account_id = fields.CharField(max_length=64)
+    user_id = fields.CharField(max_length=64)
+    user_id_by_app = fields.CharField(max_length=64, null=True)
+    display_name = fields.CharField(max_length=128, null=True)
+    profile_fetched_at = fields.DatetimeField(null=True)
+    last_inbound_at = fields.DatetimeField(null=True)
+    is_follower = fields.BooleanField(default=False)
+    followed_at = fields.DatetimeField(null=True)
+    greeted_at = fields.DatetimeField(null=True)
+    reachable = fields.BooleanField(default=True)
+    unreachable_reason = fields.CharField(max_length=255, null=True)
+    member_id = fields.BigIntField(null=True, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contact"
+        unique_together = (("channel", "account_id", "user_id"),)
+
+
+class SkippedSend(Model):
+    """Why a message was not sent (outside the window, unreachable, refused): for humans."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    user_id = fields.CharField(max_length=64)
+    reason = fields.CharField(max_length=255)
+    outbox_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "skipped_send"

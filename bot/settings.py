@@ -1,0 +1,159 @@
+"""Process settings: every name in shared/CONTRACT.md, read from the environment and `.env`.
+
+One typed object built once at start; a wrong value stops the process with one line that
+names the variable and what it expects (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class SettingsError(Exception):
+    """A setting has a value the service cannot run with; the message is one line."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    # --- server -------------------------------------------------------------------------
+    APP_HOST: str = "127.0.0.1"
+    APP_PORT: int = Field(8080, ge=1, le=65535)
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
+    DATA_DIR: Path = Path("data")
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    WEBHOOK_MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
+
+    # --- storage ------------------------------------------------------------------------
+    DATABASE_URL: str = "sqlite://data/app.sqlite3"
+    REDIS_URL: str = ""
+    REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
+    CONTENT_PATH: Path = Path("config/content.yaml")
+    CONTENT_RELOAD_SECONDS: float = Field(2.0, gt=0)
+
+    # --- Zalo ---------------------------------------------------------------------------
+    ZALO_APP_ID: str = ""
+    ZALO_APP_SECRET: str = ""
+    ZALO_OA_ID: str = ""
+    ZALO_OA_SECRET_KEY: str = ""
+    ZALO_OA_ACCESS_TOKEN: str = ""
+    ZALO_OA_REFRESH_TOKEN: str = ""
+    ZALO_OPENAPI_URL: str = "https://openapi.zalo.me"
+    ZALO_OAUTH_URL: str = "https://oauth.zaloapp.com"
+    ZALO_GRAPH_URL: str = "https://graph.zalo.me"
+    ZALO_BUSINESS_URL: str = "https://business.openapi.zalo.me"
+    # The webhook MAC formula is disputed (shared/reference/zalo.md §1.2): which id comes
+    # first and which secret is the key. The documented variant is the default.
+    ZALO_WEBHOOK_MAC_ID: Literal["app_id", "oa_id"] = "app_id"
+    ZALO_WEBHOOK_MAC_KEY: Literal["oa_secret_key", "app_secret"] = "oa_secret_key"
+
+    # --- Messenger ----------------------------------------------------------------------
+    FB_APP_SECRET: str = ""
+    FB_VERIFY_TOKEN: str = ""
+    FB_PAGE_ID: str = ""
+    FB_PAGE_ACCESS_TOKEN: str = ""
+    FB_GRAPH_URL: str = "https://graph.facebook.com"
+    FB_GRAPH_VERSION: str = Field("v25.0", pattern=r"^v\d+\.\d+$")
+
+    # --- Mini App and admin API ----------------------------------------------------------
+    ADMIN_API_KEY: str = ""
+    SESSION_SECRET: str = ""
+    SESSION_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=60)
+    QR_TTL_SECONDS: int = Field(60, ge=10, le=3600)
+    MINIAPP_ORIGINS: Annotated[list[str], NoDecode] = ["https://h5.zdn.vn", "zbrowser://h5.zdn.vn"]
+    MEMBER_RATE_LIMIT_PER_MINUTE: int = Field(120, ge=1)
+
+    # --- sandbox ------------------------------------------------------------------------
+    # None = automatic: on while any channel has no credentials.
+    SANDBOX_ENABLED: bool | None = None
+    SANDBOX_SECRET: str = "sandbox-secret"
+
+    @field_validator("MINIAPP_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("PUBLIC_BASE_URL", "ZALO_OPENAPI_URL", "ZALO_OAUTH_URL", "ZALO_GRAPH_URL")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("ZALO_BUSINESS_URL", "FB_GRAPH_URL")
+    @classmethod
+    def _strip_slash_more(cls, value: str) -> str:
+        return cls._strip_slash(value)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _db_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+            raise ValueError("expected sqlite://PATH or postgres://USER@HOST:PORT/DB")
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://HOST:PORT/DB or empty for in-process backends")
+        return value
+
+    # --- derived ------------------------------------------------------------------------
+    @property
+    def zalo_configured(self) -> bool:
+        """True when the OA can really be called (otherwise Zalo runs in sandbox mode)."""
+        return bool(self.ZALO_OA_SECRET_KEY and self.ZALO_OA_ACCESS_TOKEN)
+
+    @property
+    def messenger_configured(self) -> bool:
+        return bool(self.FB_APP_SECRET and self.FB_PAGE_ACCESS_TOKEN)
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        if self.SANDBOX_ENABLED is not None:
+            return self.SANDBOX_ENABLED
+        return not (self.zalo_configured and self.messenger_configured)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.DATA_DIR / "media"
+
+    def session_secret(self) -> str:
+        """`SESSION_SECRET`, or one generated into `DATA_DIR` on first run and kept there."""
+        if self.SESSION_SECRET:
+            return self.SESSION_SECRET
+        path = self.DATA_DIR / "session_secret"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation error into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err["loc"]) or "settings"
+            got = err.get("input")
+            lines.append(f"setting {name}={got!r}: {err['msg']}")
+        raise SettingsError("; ".join(lines)) from None
