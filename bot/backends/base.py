@@ -97,7 +97,7 @@ class FSMStorage(ABC):
         """Release connections."""
 
 
-class Retry(Exception):  # noqa: N818 - reads as `raise Retry(defer=5)`
+class Retry(Exception):
     """Raised by a job to run again later (transient failure)."""
 
     def __init__(self, defer: float = 1.0) -> None:
