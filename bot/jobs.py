@@ -1,0 +1,31 @@
+"""Queue job functions: thin wrappers that find the runtime in the job context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.pipeline import inbox, outbox
+
+
+async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
+    return await inbox.process_user(ctx["runtime"], channel, account_id, user_id)
+
+
+async def send_outbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
+    return await outbox.send_user(ctx["runtime"], channel, account_id, user_id)
+
+
+async def recover_inbox(ctx: dict[str, Any]) -> int:
+    return await inbox.recover_stale(ctx["runtime"])
+
+
+async def sweep_outbox(ctx: dict[str, Any]) -> int:
+    return await outbox.sweep_due(ctx["runtime"])
+
+
+def register_jobs(queue: Any) -> None:
+    """Every job the worker runs, in one place (the `worker` command and in-process mode)."""
+    queue.register(inbox.PROCESS_JOB, process_inbox, max_tries=20)
+    queue.register(outbox.SEND_JOB, send_outbox, max_tries=20)
+    queue.schedule("recover_inbox", recover_inbox, every_seconds=30)
+    queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)

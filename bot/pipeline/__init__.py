@@ -1,0 +1,1 @@
+"""The channel-neutral event pipeline: inbox (exactly-once, ordered per user) and outbox."""

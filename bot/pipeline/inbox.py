@@ -1,0 +1,159 @@
+"""Inbound side: store webhook items once, then process them once, in order per user.
+
+The webhook inserts each item with `ON CONFLICT DO NOTHING` on `(channel, dedupe_key)`: a
+platform retry (even five identical POSTs at once) finds the row already there and stops.
+Each new row gets one queue job; the job takes the user's lock and drains that user's pending
+rows oldest first, so handlers see a user's events in order and never two at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tortoise import connections
+
+from bot.channels.base import InboxItem
+from bot.models import Contact, InboxEvent
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("bot.pipeline.inbox")
+
+PROCESS_JOB = "process_inbox"
+MAX_ATTEMPTS = 5
+
+
+async def store_items(channel: str, items: list[InboxItem]) -> list[tuple[int, InboxItem]]:
+    """Insert new items in one statement; return (row id, item) for the ones not seen before."""
+    if not items:
+        return []
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    now = datetime.now(UTC)
+    rows: list[str] = []
+    values: list[Any] = []
+    for item in items:
+        base = len(values)
+        marks = [f"${base + i}" if postgres else "?" for i in range(1, 8)]
+        rows.append(f"({', '.join(marks)}, 'pending', 0)")
+        values += [
+            channel,
+            item.account_id,
+            item.user_id,
+            item.dedupe_key,
+            item.event_name,
+            json.dumps(item.body, ensure_ascii=False, separators=(",", ":")),
+            now if postgres else now.isoformat(sep=" "),
+        ]
+    sql = (
+        "INSERT INTO inbox_event (channel, account_id, user_id, dedupe_key, event_name, body,"
+        " received_at, status, attempts) VALUES "
+        + ", ".join(rows)
+        + " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+    )
+    result = await conn.execute_query_dict(sql, values)
+    by_key = {item.dedupe_key: item for item in items}
+    return [(int(r["id"]), by_key[r["dedupe_key"]]) for r in result]
+
+
+async def ingest(runtime: Runtime, channel: str, items: list[InboxItem]) -> int:
+    """The webhook's whole job after verifying: store, enqueue, return how many were new."""
+    new = await store_items(channel, items)
+    for row_id, item in new:
+        await runtime.backends.queue.enqueue(
+            PROCESS_JOB, channel, item.account_id, item.user_id, job_id=f"inbox:{row_id}"
+        )
+    return len(new)
+
+
+def _user_lock(channel: str, account_id: str, user_id: str) -> str:
+    return f"inbox:{channel}:{account_id}:{user_id}"
+
+
+async def process_user(runtime: Runtime, channel: str, account_id: str, user_id: str) -> int:
+    """Drain one user's pending events oldest first under the user's lock; return how many."""
+    done = 0
+    async with runtime.backends.locks.lock(
+        _user_lock(channel, account_id, user_id), timeout=120, blocking_timeout=120
+    ):
+        # Holding the lock, a row still marked "processing" was orphaned by a crash.
+        await InboxEvent.filter(
+            channel=channel, account_id=account_id, user_id=user_id, status="processing"
+        ).update(status="pending")
+        while True:
+            row = (
+                await InboxEvent.filter(
+                    channel=channel, account_id=account_id, user_id=user_id, status="pending"
+                )
+                .order_by("id")
+                .first()
+            )
+            if row is None:
+                return done
+            claimed = await InboxEvent.filter(id=row.id, status="pending").update(
+                status="processing", attempts=row.attempts + 1
+            )
+            if not claimed:
+                continue
+            await _process_row(runtime, row)
+            done += 1
+
+
+async def _process_row(runtime: Runtime, row: InboxEvent) -> None:
+    channel = runtime.channels[row.channel]
+    try:
+        events = await channel.to_events(row.body)
+        for event in events:
+            await touch_contact(event.channel, event.account_id, event.user_id, event)
+            await runtime.dispatch(event, inbox_id=row.id)
+    except Exception as exc:
+        failed = row.attempts + 1 >= MAX_ATTEMPTS
+        log.exception("inbox event %s (%s) failed", row.id, row.event_name)
+        await InboxEvent.filter(id=row.id).update(
+            status="failed" if failed else "pending", error=repr(exc)[:2000]
+        )
+        if not failed:
+            # Keep the user's order: the failed event goes first again, a little later.
+            await runtime.backends.queue.enqueue(
+                PROCESS_JOB,
+                row.channel,
+                row.account_id,
+                row.user_id,
+                job_id=f"inbox:{row.id}:retry{row.attempts + 1}",
+                defer=2.0**row.attempts,
+            )
+        return
+    await InboxEvent.filter(id=row.id).update(status="done", processed_at=datetime.now(UTC))
+
+
+async def touch_contact(channel: str, account_id: str, user_id: str, event: Any) -> Contact:
+    """Remember the user's last inbound action: the platforms' send windows start there."""
+    now = datetime.now(UTC)
+    contact, _ = await Contact.get_or_create(
+        channel=channel, account_id=account_id, user_id=user_id
+    )
+    updates: dict[str, Any] = {"last_inbound_at": now}
+    if getattr(event, "user_id_by_app", None) and not contact.user_id_by_app:
+        updates["user_id_by_app"] = event.user_id_by_app
+    await Contact.filter(id=contact.id).update(**updates)
+    for key, value in updates.items():
+        setattr(contact, key, value)
+    return contact
+
+
+async def recover_stale(runtime: Runtime, older_than: float = 60.0) -> int:
+    """Re-queue events left pending or processing by a crashed process (a periodic job)."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+    stale = await InboxEvent.filter(
+        status__in=("pending", "processing"), received_at__lt=cutoff
+    ).values("id", "channel", "account_id", "user_id")
+    users = {(r["channel"], r["account_id"], r["user_id"]): r["id"] for r in stale}
+    for (channel, account_id, user_id), row_id in users.items():
+        await runtime.backends.queue.enqueue(
+            PROCESS_JOB, channel, account_id, user_id, job_id=f"inbox:recover:{row_id}"
+        )
+    return len(users)

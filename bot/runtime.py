@@ -1,0 +1,92 @@
+"""Everything a process needs to handle events, built once and shared.
+
+`serve` wraps it in the aiohttp app's cleanup context; `worker` runs it alone. With
+`REDIS_URL` empty, `serve` also consumes the in-process queue (one process does it all).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+
+from bot.backends.factory import Backends, build_backends
+from bot.channels.base import Channel
+from bot.channels.registry import channel_classes
+from bot.content.store import ContentStore
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Event
+from bot.db import close_db, init_db
+from bot.jobs import register_jobs
+from bot.pipeline.reply import Reply
+from bot.settings import Settings
+
+log = logging.getLogger("bot.runtime")
+
+
+class Runtime:
+    """Settings, storage backends, content, dispatcher and channels of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.backends: Backends
+        self.content: ContentStore
+        self.http: aiohttp.ClientSession
+        self.dispatcher: Dispatcher
+        self.channels: dict[str, Channel] = {}
+        self.consuming = False
+        self.extras: dict[str, Any] = {}
+
+    async def start(self, *, consume: bool) -> None:
+        s = self.settings
+        s.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
+        await self.content.start()  # a broken content file stops the start here
+        await init_db(s.DATABASE_URL)
+        self.backends = build_backends(s)
+        self.http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=20, connect=5),
+            headers={"User-Agent": "zalo-loyalty-bot/0.1"},
+        )
+        from bot.handlers import build_dispatcher
+
+        self.dispatcher = build_dispatcher(self)
+        for name, cls in channel_classes().items():
+            channel = cls(self)
+            await channel.start()
+            self.channels[name] = channel
+        register_jobs(self.backends.queue)
+        await self.dispatcher.emit_startup(runtime=self)
+        if consume:
+            await self.backends.queue.start({"runtime": self})
+            self.consuming = True
+        log.info(
+            "runtime ready: channels=%s sandbox=%s queue=%s",
+            ",".join(self.channels) or "-",
+            ",".join(n for n, c in self.channels.items() if c.sandbox) or "-",
+            "redis" if s.REDIS_URL else "in-process",
+        )
+
+    async def dispatch(self, event: Event, *, inbox_id: int | None = None) -> Any:
+        """Feed one neutral event through the routers with the per-event services."""
+        return await self.dispatcher.feed_event(
+            event,
+            runtime=self,
+            reply=Reply(self, event, inbox_id),
+            content=self.content.current,
+            channel=self.channels[event.channel],
+            inbox_id=inbox_id,
+        )
+
+    async def close(self) -> None:
+        """Graceful: finish queued events first, then close clients and connections."""
+        if self.consuming:
+            await self.backends.queue.close(drain=True)
+        await self.dispatcher.emit_shutdown(runtime=self)
+        for channel in self.channels.values():
+            await channel.close()
+        await self.http.close()
+        await self.content.close()
+        await self.backends.close()
+        await close_db()

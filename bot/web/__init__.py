@@ -1,0 +1,1 @@
+"""HTTP pieces shared by every route: problem details, health checks."""
