@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from bot.appkeys import RUNTIME, SETTINGS
+from bot.core.router import Router
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web.health import routes as health_routes
@@ -14,12 +15,13 @@ from bot.web.media import setup_media
 from bot.web.problems import problem_middleware
 
 
-def build_app(settings: Settings) -> web.Application:
+def build_app(settings: Settings, *, routers: Sequence[Router] = ()) -> web.Application:
+    """Build the whole server; `routers` are included ahead of the product flows (tests)."""
     app = web.Application(
         middlewares=[problem_middleware], client_max_size=settings.WEBHOOK_MAX_BODY_BYTES
     )
     app[SETTINGS] = settings
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, routers)
     app[RUNTIME] = runtime
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:

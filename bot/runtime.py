@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from bot.channels.registry import channel_classes
 from bot.content.store import ContentStore
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
+from bot.core.router import Router
 from bot.db import close_db, init_db
 from bot.jobs import register_jobs
 from bot.pipeline.reply import Reply
@@ -28,8 +30,9 @@ log = logging.getLogger("bot.runtime")
 class Runtime:
     """Settings, storage backends, content, dispatcher and channels of one process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, routers: Sequence[Router] = ()) -> None:
         self.settings = settings
+        self.extra_routers = tuple(routers)  # tests and tools add routers ahead of the product
         self.backends: Backends
         self.content: ContentStore
         self.http: aiohttp.ClientSession

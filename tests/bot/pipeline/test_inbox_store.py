@@ -1,0 +1,41 @@
+"""The inbox's unique key is the dedupe of platform retries, even when they arrive at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.channels.base import InboxItem
+from bot.models import InboxEvent
+from bot.pipeline.inbox import store_items
+
+
+def _item(key: str, user: str = "u1", text: str = "Chào shop") -> InboxItem:
+    return InboxItem(
+        account_id="oa1",
+        user_id=user,
+        dedupe_key=key,
+        event_name="user_send_text",
+        body={"event_name": "user_send_text", "message": {"msg_id": key, "text": text}},
+    )
+
+
+async def test_same_item_stored_once_under_concurrency(db: str) -> None:
+    results = await asyncio.gather(*(store_items("zalo", [_item("m1")]) for _ in range(5)))
+    assert sum(len(r) for r in results) == 1
+    assert await InboxEvent.filter(channel="zalo", dedupe_key="m1").count() == 1
+
+
+async def test_batch_returns_only_new_items_and_keeps_utf8(db: str) -> None:
+    first = await store_items("messenger", [_item("a"), _item("b", text="Bắt đầu")])
+    second = await store_items("messenger", [_item("b"), _item("c", user="u2")])
+    assert [i.dedupe_key for _, i in first] == ["a", "b"]
+    assert [i.dedupe_key for _, i in second] == ["c"]
+    row = await InboxEvent.get(channel="messenger", dedupe_key="b")
+    assert row.body["message"]["text"] == "Bắt đầu"
+    assert row.status == "pending"
+
+
+async def test_same_key_on_two_channels_is_two_events(db: str) -> None:
+    await store_items("zalo", [_item("x")])
+    await store_items("messenger", [_item("x")])
+    assert await InboxEvent.filter(dedupe_key="x").count() == 2
