@@ -53,10 +53,12 @@ class OutboxMessage(Model):
     platform_message_id = fields.CharField(max_length=128, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)  # from platform receipts / echoes
+    seen_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "outbox_message"
-        indexes = (("status", "next_attempt_at"),)
+        indexes = (("status", "next_attempt_at"), ("channel", "platform_message_id"))
 
 
 class PlatformToken(Model):

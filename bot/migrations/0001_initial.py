@@ -68,8 +68,10 @@ class Migration(migrations.Migration):
                 ('platform_message_id', fields.CharField(null=True, max_length=128)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('seen_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'outbox_message', 'app': 'bot', 'indexes': [Index(fields=['status', 'next_attempt_at'])], 'pk_attr': 'id', 'table_description': 'A rendered platform request waiting to be sent, never lost while a platform is down.'},
+            options={'table': 'outbox_message', 'app': 'bot', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['channel', 'platform_message_id'])], 'pk_attr': 'id', 'table_description': 'A rendered platform request waiting to be sent, never lost while a platform is down.'},
             bases=['Model'],
         ),
         ops.CreateModel(
