@@ -1,0 +1,21 @@
+"""`python -m bot config check [PATH]`: validate the content file before (or while) it is live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.errors import ContentError
+from bot.content.loader import display_path, load_content
+
+
+def run_check(path: Path | None, default: Path) -> int:
+    """Print `OK: <path>` and return 0, or print one line per problem and return 1."""
+    target = path if path is not None else default
+    try:
+        load_content(target)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    print(f"OK: {display_path(target)}")
+    return 0
