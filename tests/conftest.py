@@ -75,8 +75,8 @@ async def truncate_all() -> None:
     if conn.capabilities.dialect == "postgres":
         await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
-        for table in tables:
-            await conn.execute_script(f"DELETE FROM {table}")
+        deletes = "; ".join(f"DELETE FROM {table}" for table in tables)
+        await conn.execute_script(f"PRAGMA foreign_keys=OFF; {deletes}; PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture
