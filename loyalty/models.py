@@ -1,15 +1,287 @@
-"""Loyalty tables (members, identities, ledgers). Filled in by the loyalty engine."""
+"""Loyalty tables: members, identities, the points ledger, vouchers, prize stock and plays.
+
+Money-like state is written only by the services in this package. Every counter that must
+never go negative has a CHECK constraint, so a bug elsewhere fails loudly at the database
+instead of over-allocating. Docstrings here avoid semicolons (a Tortoise migration quirk).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
+
+IDENTITY_KINDS = ("zalo_oa", "zalo_app", "miniapp", "messenger", "phone")
+POINTS_KINDS = ("earn", "redeem", "adjust", "expire", "reversal")
 
 
 class Member(Model):
+    """One person across channels. The balance is a cache of the ledger, guarded by CHECK."""
+
     id = fields.BigIntField(primary_key=True)
     member_code = fields.CharField(max_length=16, unique=True)
+    name = fields.CharField(max_length=128, null=True)
+    phone = fields.CharField(max_length=16, unique=True, null=True)
+    tier = fields.CharField(max_length=32, default="")
+    tier_updated_at = fields.DatetimeField(null=True)
+    points_earned = fields.IntField(default=0)
+    points_balance = fields.IntField(default=0)
+    merged_into: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name=False, null=True, on_delete=fields.NO_ACTION
+    )  # NO ACTION, not RESTRICT: checked at statement end, so one DELETE can clear the table
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "member"
+        constraints = (
+            CheckConstraint(check="points_balance >= 0", name="member_points_balance_nonneg"),
+            CheckConstraint(check="points_earned >= 0", name="member_points_earned_nonneg"),
+        )
+
+
+class MemberIdentity(Model):
+    """A platform id (Zalo OA user, Zalo app user, Messenger PSID, phone) pointing at a member."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="identities", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)
+    value = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "member_identity"
+        unique_together = (("kind", "value"),)
+
+
+class PointsEntry(Model):
+    """Append-only points ledger. `(kind, ref)` is unique so a replayed credit is a no-op.
+
+    `earned_delta` is the row's effect on tier qualification (points earned), which can differ
+    from `amount`: a redeem spends balance but does not lower the tier, a refund does.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="points_entries", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharField(max_length=16)
+    amount = fields.IntField()
+    balance_after = fields.IntField()
+    earned_delta = fields.IntField(default=0)
+    reason = fields.CharField(max_length=255, default="")
+    ref = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_entry"
+        unique_together = (("kind", "ref"),)
+        indexes = (("member_id", "created_at"),)
+        constraints = (
+            CheckConstraint(check="balance_after >= 0", name="points_entry_after_nonneg"),
+        )
+
+
+class Voucher(Model):
+    """An issued voucher. `source_ref` is unique so each reward is issued exactly once."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="vouchers", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharField(max_length=16, default="amount")
+    value = fields.IntField()
+    min_order = fields.BigIntField(default=0)
+    title = fields.CharField(max_length=128, default="")
+    source = fields.CharField(max_length=32)
+    source_ref = fields.CharField(max_length=128, unique=True, null=True)
+    issued_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    redeemed_at = fields.DatetimeField(null=True)
+    redeemed_ref = fields.CharField(max_length=128, null=True)
+
+    class Meta:
+        table = "voucher"
+        indexes = (("member_id", "expires_at"),)
+        constraints = (CheckConstraint(check="value > 0", name="voucher_value_positive"),)
+
+
+class PrizeStock(Model):
+    """Awardable units per prize, synced from the content file, claimed by conditional UPDATE."""
+
+    id = fields.BigIntField(primary_key=True)
+    game_id = fields.CharField(max_length=64)
+    prize_id = fields.CharField(max_length=64)
+    stock_total = fields.IntField()
+    remaining = fields.IntField()
+    awarded = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "prize_stock"
+        unique_together = (("game_id", "prize_id"),)
+        constraints = (
+            CheckConstraint(check="remaining >= 0", name="prize_stock_remaining_nonneg"),
+            CheckConstraint(check="awarded >= 0", name="prize_stock_awarded_nonneg"),
+        )
+
+
+class PrizeDailyCount(Model):
+    """Units of a prize awarded on one Vietnam-time day, for `daily_cap`."""
+
+    id = fields.BigIntField(primary_key=True)
+    game_id = fields.CharField(max_length=64)
+    prize_id = fields.CharField(max_length=64)
+    day = fields.DateField()
+    awarded = fields.IntField(default=0)
+
+    class Meta:
+        table = "prize_daily_count"
+        unique_together = (("game_id", "prize_id", "day"),)
+        constraints = (CheckConstraint(check="awarded >= 0", name="prize_daily_count_nonneg"),)
+
+
+class Play(Model):
+    """One play of one game by one member. `(member, game_id, idempotency_key)` is unique."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="plays", on_delete=fields.RESTRICT
+    )
+    game_id = fields.CharField(max_length=64)
+    game_type = fields.CharField(max_length=16, default="wheel")
+    game_version = fields.CharField(max_length=32)
+    idempotency_key = fields.CharField(max_length=128)
+    day = fields.DateField()
+    status = fields.CharField(max_length=16, default="done")
+    prize_id = fields.CharField(max_length=64, null=True)
+    is_win = fields.BooleanField(default=False)
+    slice_index = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "play"
+        unique_together = (("member_id", "game_id", "idempotency_key"),)
+        indexes = (("member_id", "game_id", "day"),)
+
+
+class QuizAttempt(Model):
+    """A quiz play in progress: the sampled questions (a snapshot) and server issue times."""
+
+    id = fields.BigIntField(primary_key=True)
+    play: fields.OneToOneRelation[Play] = fields.OneToOneField(
+        "loyalty.Play", related_name="quiz", on_delete=fields.RESTRICT
+    )
+    questions: Any = fields.JSONField()
+    issued_at: Any = fields.JSONField()
+    answers: Any = fields.JSONField()
+    seconds_per_question = fields.IntField()
+    score = fields.IntField(null=True)
+
+    class Meta:
+        table = "quiz_attempt"
+
+
+class Award(Model):
+    """A claimed prize unit. One per play at most (UNIQUE play)."""
+
+    id = fields.BigIntField(primary_key=True)
+    play: fields.OneToOneRelation[Play] = fields.OneToOneField(
+        "loyalty.Play", related_name="award", on_delete=fields.RESTRICT
+    )
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="awards", on_delete=fields.RESTRICT
+    )
+    game_id = fields.CharField(max_length=64)
+    prize_id = fields.CharField(max_length=64)
+    voucher: fields.ForeignKeyNullableRelation[Voucher] = fields.ForeignKeyField(
+        "loyalty.Voucher", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "award"
+        indexes = (("game_id", "prize_id"),)
+
+
+class DrawLog(Model):
+    """Immutable audit row per draw: who, when, rules version, the stock seen, roll, result.
+
+    Plain ids (no foreign keys) so the row keeps the original player even after a merge.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    play_id = fields.BigIntField(unique=True)
+    member_id = fields.BigIntField()
+    member_code = fields.CharField(max_length=16)
+    game_id = fields.CharField(max_length=64)
+    game_version = fields.CharField(max_length=32)
+    available: Any = fields.JSONField()
+    rng = fields.CharField(max_length=64)
+    roll = fields.FloatField(null=True)
+    drawn_prize_id = fields.CharField(max_length=64, null=True)
+    prize_id = fields.CharField(max_length=64)
+    is_win = fields.BooleanField()
+    detail: Any = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "draw_log"
+        indexes = (("game_id", "created_at"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise RuntimeError("draw_log rows are immutable")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("draw_log rows are immutable")
+
+
+class Order(Model):
+    """A paid order from the POS. `order_id` is unique so a replay changes nothing."""
+
+    id = fields.BigIntField(primary_key=True)
+    order_id = fields.CharField(max_length=128, unique=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="orders", on_delete=fields.RESTRICT
+    )
+    amount = fields.BigIntField()
+    paid_at = fields.DatetimeField()
+    points = fields.IntField()
+    balance_after = fields.IntField()
+    tier_after = fields.CharField(max_length=32, default="")
+    result: Any = fields.JSONField(default=dict)  # the first answer, replayed on duplicates
+    status = fields.CharField(max_length=16, default="paid")
+    points_reversed = fields.IntField(default=0)
+    refunded_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "pos_order"
+        constraints = (
+            CheckConstraint(check="amount >= 0", name="pos_order_amount_nonneg"),
+            CheckConstraint(check="points >= 0", name="pos_order_points_nonneg"),
+        )
+
+
+# Model order for Tortoise discovery: children before parents, so a plain `DELETE FROM` of each
+# table in this order (the test fixtures on SQLite) never trips a RESTRICT foreign key.
+__models__ = [
+    DrawLog,
+    Award,
+    QuizAttempt,
+    Play,
+    PointsEntry,
+    Order,
+    Voucher,
+    MemberIdentity,
+    PrizeDailyCount,
+    PrizeStock,
+    Member,
+]

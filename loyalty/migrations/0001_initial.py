@@ -1,19 +1,197 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
 from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.migrations.constraints import CheckConstraint
+from loyalty.dbchecks import install_check_constraints
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
         ops.CreateModel(
+            name='DrawLog',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('play_id', fields.BigIntField(unique=True)),
+                ('member_id', fields.BigIntField()),
+                ('member_code', fields.CharField(max_length=16)),
+                ('game_id', fields.CharField(max_length=64)),
+                ('game_version', fields.CharField(max_length=32)),
+                ('available', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('rng', fields.CharField(max_length=64)),
+                ('roll', fields.FloatField(null=True)),
+                ('drawn_prize_id', fields.CharField(null=True, max_length=64)),
+                ('prize_id', fields.CharField(max_length=64)),
+                ('is_win', fields.BooleanField()),
+                ('detail', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'draw_log', 'app': 'loyalty', 'indexes': [Index(fields=['game_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'Immutable audit row per draw: who, when, rules version, the stock seen, roll, result.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Member',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('member_code', fields.CharField(unique=True, max_length=16)),
+                ('name', fields.CharField(null=True, max_length=128)),
+                ('phone', fields.CharField(null=True, unique=True, max_length=16)),
+                ('tier', fields.CharField(default='', max_length=32)),
+                ('tier_updated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('points_earned', fields.IntField(default=0)),
+                ('points_balance', fields.IntField(default=0)),
+                ('merged_into', fields.ForeignKeyField('loyalty.Member', source_field='merged_into_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.NO_ACTION)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'member', 'app': 'loyalty', 'pk_attr': 'id'},
+            options={'table': 'member', 'app': 'loyalty', 'constraints': [CheckConstraint(check='points_balance >= 0', name='member_points_balance_nonneg'), CheckConstraint(check='points_earned >= 0', name='member_points_earned_nonneg')], 'pk_attr': 'id', 'table_description': 'One person across channels. The balance is a cache of the ledger, guarded by CHECK.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='MemberIdentity',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='identities', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=16)),
+                ('value', fields.CharField(max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'member_identity', 'app': 'loyalty', 'unique_together': (('kind', 'value'),), 'pk_attr': 'id', 'table_description': 'A platform id (Zalo OA user, Zalo app user, Messenger PSID, phone) pointing at a member.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order_id', fields.CharField(unique=True, max_length=128)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.RESTRICT)),
+                ('amount', fields.BigIntField()),
+                ('paid_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('points', fields.IntField()),
+                ('balance_after', fields.IntField()),
+                ('tier_after', fields.CharField(default='', max_length=32)),
+                ('result', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharField(default='paid', max_length=16)),
+                ('points_reversed', fields.IntField(default=0)),
+                ('refunded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'pos_order', 'app': 'loyalty', 'constraints': [CheckConstraint(check='amount >= 0', name='pos_order_amount_nonneg'), CheckConstraint(check='points >= 0', name='pos_order_points_nonneg')], 'pk_attr': 'id', 'table_description': 'A paid order from the POS. `order_id` is unique so a replay changes nothing.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Play',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='plays', on_delete=OnDelete.RESTRICT)),
+                ('game_id', fields.CharField(max_length=64)),
+                ('game_type', fields.CharField(default='wheel', max_length=16)),
+                ('game_version', fields.CharField(max_length=32)),
+                ('idempotency_key', fields.CharField(max_length=128)),
+                ('day', fields.DateField()),
+                ('status', fields.CharField(default='done', max_length=16)),
+                ('prize_id', fields.CharField(null=True, max_length=64)),
+                ('is_win', fields.BooleanField(default=False)),
+                ('slice_index', fields.IntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'play', 'app': 'loyalty', 'unique_together': (('member_id', 'game_id', 'idempotency_key'),), 'indexes': [Index(fields=['member_id', 'game_id', 'day'])], 'pk_attr': 'id', 'table_description': 'One play of one game by one member. `(member, game_id, idempotency_key)` is unique.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PointsEntry',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='points_entries', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharField(max_length=16)),
+                ('amount', fields.IntField()),
+                ('balance_after', fields.IntField()),
+                ('earned_delta', fields.IntField(default=0)),
+                ('reason', fields.CharField(default='', max_length=255)),
+                ('ref', fields.CharField(null=True, max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'points_entry', 'app': 'loyalty', 'unique_together': (('kind', 'ref'),), 'constraints': [CheckConstraint(check='balance_after >= 0', name='points_entry_after_nonneg')], 'indexes': [Index(fields=['member_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'Append-only points ledger. `(kind, ref)` is unique so a replayed credit is a no-op.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PrizeDailyCount',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('game_id', fields.CharField(max_length=64)),
+                ('prize_id', fields.CharField(max_length=64)),
+                ('day', fields.DateField()),
+                ('awarded', fields.IntField(default=0)),
+            ],
+            options={'table': 'prize_daily_count', 'app': 'loyalty', 'unique_together': (('game_id', 'prize_id', 'day'),), 'constraints': [CheckConstraint(check='awarded >= 0', name='prize_daily_count_nonneg')], 'pk_attr': 'id', 'table_description': 'Units of a prize awarded on one Vietnam-time day, for `daily_cap`.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PrizeStock',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('game_id', fields.CharField(max_length=64)),
+                ('prize_id', fields.CharField(max_length=64)),
+                ('stock_total', fields.IntField()),
+                ('remaining', fields.IntField()),
+                ('awarded', fields.IntField(default=0)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'prize_stock', 'app': 'loyalty', 'unique_together': (('game_id', 'prize_id'),), 'constraints': [CheckConstraint(check='remaining >= 0', name='prize_stock_remaining_nonneg'), CheckConstraint(check='awarded >= 0', name='prize_stock_awarded_nonneg')], 'pk_attr': 'id', 'table_description': 'Awardable units per prize, synced from the content file, claimed by conditional UPDATE.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='QuizAttempt',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('play', fields.OneToOneField('loyalty.Play', source_field='play_id', db_constraint=True, to_field='id', related_name='quiz', on_delete=OnDelete.RESTRICT)),
+                ('questions', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('issued_at', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('answers', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('seconds_per_question', fields.IntField()),
+                ('score', fields.IntField(null=True)),
+            ],
+            options={'table': 'quiz_attempt', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A quiz play in progress: the sampled questions (a snapshot) and server issue times.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Voucher',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=16)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='vouchers', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharField(default='amount', max_length=16)),
+                ('value', fields.IntField()),
+                ('min_order', fields.BigIntField(default=0)),
+                ('title', fields.CharField(default='', max_length=128)),
+                ('source', fields.CharField(max_length=32)),
+                ('source_ref', fields.CharField(null=True, unique=True, max_length=128)),
+                ('issued_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('redeemed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('redeemed_ref', fields.CharField(null=True, max_length=128)),
+            ],
+            options={'table': 'voucher', 'app': 'loyalty', 'constraints': [CheckConstraint(check='value > 0', name='voucher_value_positive')], 'indexes': [Index(fields=['member_id', 'expires_at'])], 'pk_attr': 'id', 'table_description': 'An issued voucher. `source_ref` is unique so each reward is issued exactly once.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Award',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('play', fields.OneToOneField('loyalty.Play', source_field='play_id', db_constraint=True, to_field='id', related_name='award', on_delete=OnDelete.RESTRICT)),
+                ('member', fields.ForeignKeyField('loyalty.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='awards', on_delete=OnDelete.RESTRICT)),
+                ('game_id', fields.CharField(max_length=64)),
+                ('prize_id', fields.CharField(max_length=64)),
+                ('voucher', fields.ForeignKeyField('loyalty.Voucher', source_field='voucher_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'award', 'app': 'loyalty', 'indexes': [Index(fields=['game_id', 'prize_id'])], 'pk_attr': 'id', 'table_description': 'A claimed prize unit. One per play at most (UNIQUE play).'},
+            bases=['Model'],
+        ),
+        # CreateModel does not emit CHECK constraints in tortoise-orm 1.1.9: see loyalty/dbchecks.py
+        ops.RunPython(install_check_constraints, reverse_code=ops.RunPython.noop),
     ]

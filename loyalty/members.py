@@ -1,0 +1,173 @@
+"""Members: find or create them by platform identity, member code or phone, link identities.
+
+One person may reach us from the OA chat, the Mini App and Messenger before we know they are
+the same. When two members turn out to be one (the same phone, or an identity already owned
+by another member), they are merged: see `loyalty.merge` for the rule.
+"""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from loyalty import codes
+from loyalty.config import LoyaltyConfig
+from loyalty.errors import InvalidIdentity, MemberNotFound
+from loyalty.merge import merge_members
+from loyalty.models import IDENTITY_KINDS, Member, MemberIdentity
+from loyalty.phone import is_phone_like, normalize_phone
+from loyalty.txn import lock_member, retry_on_conflict
+
+_MAX_VALUE = 128
+
+
+def _check_identity(kind: str, value: str) -> str:
+    if kind not in IDENTITY_KINDS:
+        raise InvalidIdentity(f"identity kind must be one of {', '.join(IDENTITY_KINDS)}")
+    value = normalize_phone(value) if kind == "phone" else str(value).strip()
+    if not value or len(value) > _MAX_VALUE:
+        raise InvalidIdentity("identity value must be 1..128 characters")
+    return value
+
+
+async def resolve(member: Member | int) -> Member:
+    """The live member: follows `merged_into` so old ids and codes keep working after a merge."""
+    member_id = member if isinstance(member, int) else member.id
+    current = await Member.get_or_none(id=member_id)
+    if current is None:
+        raise MemberNotFound(f"no member with id {member_id}")
+    seen = {current.id}
+    while current.merged_into_id is not None:  # type: ignore[attr-defined]
+        nxt = await Member.get_or_none(id=current.merged_into_id)  # type: ignore[attr-defined]
+        if nxt is None or nxt.id in seen:
+            break
+        seen.add(nxt.id)
+        current = nxt
+    return current
+
+
+async def _new_member(name: str | None = None, phone: str | None = None) -> Member:
+    code = codes.generate(codes.MEMBER_LENGTH)
+    while await Member.exists(member_code=code):
+        code = codes.generate(codes.MEMBER_LENGTH)
+    member = await Member.create(member_code=code, name=name, phone=phone)
+    if phone is not None:
+        await MemberIdentity.create(member=member, kind="phone", value=phone)
+    return member
+
+
+async def get_by_identity(kind: str, value: str) -> Member | None:
+    value = _check_identity(kind, value)
+    identity = await MemberIdentity.get_or_none(kind=kind, value=value)
+    return await resolve(identity.member_id) if identity else None  # type: ignore[attr-defined]
+
+
+async def get_or_create_by_identity(kind: str, value: str, *, name: str | None = None) -> Member:
+    """The member behind a platform id, created on first contact (race-safe)."""
+    value = _check_identity(kind, value)
+    if kind == "phone":
+        return await get_or_create_by_phone(value, name=name)
+
+    async def attempt() -> Member:
+        found = await get_by_identity(kind, value)
+        if found is not None:
+            return found
+        async with in_transaction():
+            member = await _new_member(name=name)
+            await MemberIdentity.create(member=member, kind=kind, value=value)
+            return member
+
+    return await retry_on_conflict(attempt)
+
+
+async def get_by_code(code: str) -> Member:
+    member = await Member.get_or_none(member_code=codes.normalize(code))
+    if member is None:
+        raise MemberNotFound(f"no member with code {code!r}")
+    return await resolve(member)
+
+
+async def get_by_phone(phone: str) -> Member:
+    member = await Member.get_or_none(phone=normalize_phone(phone))
+    if member is None:
+        raise MemberNotFound("no member with this phone")
+    return member
+
+
+async def find(key: str) -> Member:
+    """A member by member code or by phone (`84…`, `0…`, `+84…`), as staff type it."""
+    if is_phone_like(key):
+        return await get_by_phone(key)
+    return await get_by_code(key)
+
+
+async def get_or_create_by_phone(phone: str, *, name: str | None = None) -> Member:
+    """For a POS customer known only by phone: the member with that phone, or a new one."""
+    phone = normalize_phone(phone)
+
+    async def attempt() -> Member:
+        found = await Member.get_or_none(phone=phone)
+        if found is not None:
+            return found
+        async with in_transaction():
+            return await _new_member(name=name, phone=phone)
+
+    return await retry_on_conflict(attempt)
+
+
+async def link_identity(
+    member: Member, kind: str, value: str, *, config: LoyaltyConfig | None = None
+) -> Member:
+    """Attach a platform id to `member`. If another member owns it, the two are merged.
+
+    Returns the surviving member (the older one), which may not be `member`.
+    """
+    value = _check_identity(kind, value)
+    if kind == "phone":
+        return await link_phone(member, value, config=config)
+
+    async def attempt() -> Member:
+        async with in_transaction():
+            me = await lock_member((await resolve(member)).id)
+            identity = await MemberIdentity.get_or_none(kind=kind, value=value)
+            if identity is None:
+                await MemberIdentity.create(member=me, kind=kind, value=value)
+                return me
+            owner = await resolve(identity.member_id)  # type: ignore[attr-defined]
+            if owner.id == me.id:
+                return me
+            return await merge_members(me, owner, config=config)
+
+    return await retry_on_conflict(attempt)
+
+
+async def link_phone(member: Member, phone: str, *, config: LoyaltyConfig | None = None) -> Member:
+    """Set the member's phone. If another member has it, the two are merged (older survives).
+
+    A member keeps one phone: linking a new number replaces the old one, whose `phone`
+    identity is dropped so a recycled number cannot pull a stranger into this account.
+    """
+    phone = normalize_phone(phone)
+
+    async def attempt() -> Member:
+        async with in_transaction():
+            me = await lock_member((await resolve(member)).id)
+            owner = await Member.get_or_none(phone=phone)
+            if owner is not None and owner.id != me.id:
+                return await merge_members(me, owner, config=config, phone=phone)
+            if me.phone != phone:
+                await MemberIdentity.filter(member_id=me.id, kind="phone").delete()
+                await Member.filter(id=me.id).update(phone=phone)
+                me.phone = phone
+            if not await MemberIdentity.exists(kind="phone", value=phone):
+                await MemberIdentity.create(member=me, kind="phone", value=phone)
+            return me
+
+    return await retry_on_conflict(attempt)
+
+
+async def set_name(member: Member, name: str) -> Member:
+    name = name.strip()[:128]
+    me = await resolve(member)
+    await Member.filter(id=me.id).update(name=name or None)
+    me.name = name or None
+    return me
