@@ -23,9 +23,21 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return await outbox.sweep_due(ctx["runtime"])
 
 
+async def loyalty_daily(ctx: dict[str, Any]) -> int:
+    """Tier re-evaluation by the content file's policy, then points expiry."""
+    from loyalty.points import expire_due
+    from loyalty.tiers import reevaluate
+
+    config = ctx["runtime"].content.current.loyalty
+    changes = await reevaluate(config)
+    expired = await expire_due(config)
+    return len(changes) + len(expired)
+
+
 def register_jobs(queue: Any) -> None:
     """Every job the worker runs, in one place (the `worker` command and in-process mode)."""
     queue.register(inbox.PROCESS_JOB, process_inbox, max_tries=20)
     queue.register(outbox.SEND_JOB, send_outbox, max_tries=20)
     queue.schedule("recover_inbox", recover_inbox, every_seconds=30)
     queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)
+    queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)

@@ -23,6 +23,7 @@ from bot.db import close_db, init_db
 from bot.jobs import register_jobs
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
+from loyalty.stock import sync_prize_stock
 
 log = logging.getLogger("bot.runtime")
 
@@ -48,6 +49,9 @@ class Runtime:
         await self.content.start()  # a broken content file stops the start here
         await init_db(s.DATABASE_URL)
         self.backends = build_backends(s)
+        # Prize stock follows the content file: on start and after every good reload.
+        await sync_prize_stock(self.content.current.games)
+        self.content.subscribe(lambda content: sync_prize_stock(content.games))
         self.http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=20, connect=5),
             headers={"User-Agent": "zalo-loyalty-bot/0.1"},

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from loyalty.config import LoyaltyConfig
 from loyalty.tiers import reevaluate
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 
-def load_loyalty_config(path: Path) -> LoyaltyConfig:
-    """The `loyalty:` section of the content file (validated)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return LoyaltyConfig.model_validate(data.get("loyalty") or {})
-
-
 async def run_tiers(settings: Settings, *, dry_run: bool) -> int:
+    from bot.content.loader import ContentError, load_content
     from bot.db import close_db, init_db
 
-    config = load_loyalty_config(Path(settings.CONTENT_PATH))
+    try:
+        config = load_content(settings.CONTENT_PATH).loyalty
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
     await init_db(settings.DATABASE_URL)
     try:
         changes = await reevaluate(config, dry_run=dry_run)

@@ -4,10 +4,11 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.content.loader import load_content
 from bot.db import close_db, init_db
 from bot.settings import Settings
 from loyalty import orders
-from loyalty.cli import load_loyalty_config, run_tiers
+from loyalty.cli import run_tiers
 from loyalty.models import Member
 from tests.loyalty.conftest import new_member, vn
 
@@ -16,7 +17,7 @@ async def test_tiers_dry_run_prints_changes_and_writes_nothing(
     clean_db: str, make_settings: Callable[..., Settings], capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = make_settings()
-    config = load_loyalty_config(settings.CONTENT_PATH)
+    config = load_content(settings.CONTENT_PATH).loyalty
     assert config.tier_policy.mode == "yearly"  # the demo content's policy
     silver = next(t for t in config.tiers if t.min_points > 0)
     await init_db(clean_db)
@@ -37,3 +38,12 @@ async def test_tiers_dry_run_prints_changes_and_writes_nothing(
         assert (await Member.get(id=member.id)).tier == silver.name
     finally:
         await close_db()
+
+
+async def test_tiers_refuses_a_broken_content_file(
+    clean_db: str, make_settings: Callable[..., Settings], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings()
+    settings.CONTENT_PATH.write_text("loyalty: [oops\n", encoding="utf-8")
+    assert await run_tiers(settings, dry_run=True) == 1
+    assert "content.yaml:" in capsys.readouterr().out
