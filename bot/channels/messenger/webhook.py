@@ -1,0 +1,141 @@
+"""`GET|POST /webhooks/messenger`: the handshake, and verify → split → store → 200.
+
+The POST does no handler work: it checks the signature on the raw bytes, cuts the envelope
+into one inbox item per `messaging`/`standby` object (every entry, every item), stores them
+through the pipeline (dedupe + durable queue) and answers at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.appkeys import RUNTIME
+from bot.channels.base import InboxItem
+from bot.channels.messenger.signature import HEADER, signature_ok
+from bot.channels.messenger.types import MessagingItem
+from bot.pipeline.inbox import ingest
+
+if TYPE_CHECKING:
+    from bot.channels.messenger.channel import MessengerChannel
+
+log = logging.getLogger("bot.channels.messenger.webhook")
+
+PATH = "/webhooks/messenger"
+KEY_MAX = 191  # inbox_event.dedupe_key
+
+
+def _channel(request: web.Request) -> MessengerChannel:
+    return request.app[RUNTIME].channels["messenger"]  # type: ignore[return-value]
+
+
+async def handshake(request: web.Request) -> web.Response:
+    """Meta's subscription check: echo `hub.challenge` only for our verify token."""
+    expected = _channel(request).settings.FB_VERIFY_TOKEN
+    token = request.query.get("hub.verify_token", "")
+    mode_ok = request.query.get("hub.mode") == "subscribe"
+    token_ok = bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+    if not (mode_ok and token_ok):
+        log.warning("messenger webhook handshake refused (mode or verify token wrong)")
+        raise web.HTTPForbidden(text="forbidden")
+    return web.Response(text=request.query.get("hub.challenge", ""), content_type="text/plain")
+
+
+async def receive(request: web.Request) -> web.Response:
+    channel = _channel(request)
+    raw = await request.read()
+    if not signature_ok(channel.webhook_key, raw, request.headers.get(HEADER)):
+        log.warning("messenger webhook: missing or wrong %s, ignored", HEADER)
+        raise web.HTTPForbidden(text="bad signature")
+    try:
+        envelope = json.loads(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text="body is not JSON") from None
+    if not isinstance(envelope, dict):
+        raise web.HTTPBadRequest(text="body is not a JSON object")
+    if envelope.get("object") != "page":
+        log.info("messenger webhook: object %r ignored", envelope.get("object"))
+        return web.Response(text="IGNORED")
+    items = split_envelope(envelope, channel.account_id, only_page=channel.page_filter)
+    new = await ingest(request.app[RUNTIME], "messenger", items)
+    log.debug("messenger webhook: %d item(s), %d new", len(items), new)
+    return web.Response(text="EVENT_RECEIVED")
+
+
+def split_envelope(
+    envelope: dict[str, Any], account_id: str, *, only_page: str | None = None
+) -> list[InboxItem]:
+    """Every entry and every item, in order; items we cannot use are logged and dropped."""
+    items: list[InboxItem] = []
+    entries = envelope.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        page = str(entry.get("id") or "")
+        if only_page and page != only_page:
+            log.warning("messenger webhook: entry for page %r is not ours, ignored", page)
+            continue
+        for key in ("messaging", "standby"):
+            objects = entry.get(key)
+            for raw_item in objects if isinstance(objects, list) else []:
+                item = _inbox_item(raw_item, account_id, standby=key == "standby")
+                if item is not None:
+                    items.append(item)
+    return items
+
+
+def _inbox_item(raw: Any, account_id: str, *, standby: bool) -> InboxItem | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        parsed = MessagingItem.model_validate(raw)
+    except ValidationError as exc:
+        log.warning("messenger webhook: unreadable item dropped: %s", exc.errors()[:3])
+        return None
+    user_id = parsed.user_id
+    if not user_id:
+        # Chat-plugin guests (`user_ref`) and page-only events have no PSID to talk to.
+        log.info("messenger webhook: %s item without a PSID ignored", parsed.kind)
+        return None
+    kind = parsed.kind
+    name = f"standby:{kind}" if standby else kind
+    return InboxItem(
+        account_id=account_id,
+        user_id=user_id,
+        dedupe_key=dedupe_key(parsed, name),
+        event_name=name,
+        body={"kind": kind, "standby": standby, "item": raw},
+    )
+
+
+def dedupe_key(item: MessagingItem, name: str) -> str:
+    """The platform id where there is one (`mid`), else PSID + kind + timestamp."""
+    psid, ts = item.user_id, item.timestamp
+    if item.message is not None and item.message.mid:
+        key = f"{name}:{item.message.mid}"
+    elif item.postback is not None and item.postback.mid:
+        key = f"{name}:{item.postback.mid}"
+    elif item.reaction is not None:
+        key = f"{name}:{psid}:{item.reaction.mid}:{item.reaction.action}:{ts}"
+    elif item.delivery is not None:
+        key = f"{name}:{psid}:{item.delivery.watermark}:{','.join(item.delivery.mids)}"
+    elif item.read is not None:
+        key = f"{name}:{psid}:{item.read.watermark}"
+    elif item.message_edit is not None:
+        key = f"{name}:{item.message_edit.mid}:{item.message_edit.num_edit}"
+    else:
+        key = f"{name}:{psid}:{ts}"
+    if len(key) > KEY_MAX:
+        key = f"{name}:h:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+def setup_webhook_routes(app: web.Application) -> None:
+    app.router.add_get(PATH, handshake)
+    app.router.add_post(PATH, receive)
