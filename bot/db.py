@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise
+from tortoise import BaseDBAsyncClient, Tortoise, connections
 
 APPS: dict[str, dict[str, Any]] = {
     "bot": {"models": ["bot.models"], "migrations": "bot.migrations"},
@@ -44,11 +44,18 @@ def tortoise_config(url: str) -> dict[str, Any]:
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://data/app.sqlite3"))
 
 
-async def init_db(url: str) -> None:
+async def init_db(url: str) -> list[BaseDBAsyncClient]:
+    """Open the connections; returns them so the opener can close exactly these."""
     await Tortoise.init(config=tortoise_config(url))
+    return connections.all()
 
 
-async def close_db() -> None:
+async def close_db(opened: list[BaseDBAsyncClient] | None = None) -> None:
+    """Close connections. Tortoise keeps them per async context, so code that may close from
+    another task (aiohttp cleanup, test teardown) passes what `init_db` returned: otherwise an
+    SQLite connection thread would survive and keep the process from exiting."""
+    for conn in opened or ():
+        await conn.close()
     await Tortoise.close_connections()
 
 

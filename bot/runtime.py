@@ -41,13 +41,14 @@ class Runtime:
         self.channels: dict[str, Channel] = {}
         self.consuming = False
         self.extras: dict[str, Any] = {}
+        self._db: list[Any] = []
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
         s.DATA_DIR.mkdir(parents=True, exist_ok=True)
         self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
         await self.content.start()  # a broken content file stops the start here
-        await init_db(s.DATABASE_URL)
+        self._db = await init_db(s.DATABASE_URL)
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
         await sync_prize_stock(self.content.current.games)
@@ -96,4 +97,4 @@ class Runtime:
         await self.http.close()
         await self.content.close()
         await self.backends.close()
-        await close_db()
+        await close_db(self._db)

@@ -115,6 +115,14 @@ class Channel(ABC):
         Raises TransientDeliveryError or PermanentDeliveryError.
         """
 
+    async def deliver_sandbox(self, row: OutboxMessage) -> str:
+        """Sandbox mode: the stored request is the delivery (the sandbox page reads the outbox).
+
+        Channels override this to keep the side effects a real delivery has (e.g. Zalo's
+        numbered-choice memory), so the sandbox behaves like production.
+        """
+        return f"sandbox-{row.id}"
+
     async def get_profile(self, user_id: str) -> Profile:
         """The user's platform profile (name); channels cache it."""
         return Profile()

@@ -105,11 +105,10 @@ async def send_user(runtime: Runtime, channel_name: str, account_id: str, user_i
                 await _give_up(row, f"unreachable: {contact.unreachable_reason}", "skipped")
                 continue
             try:
-                # Sandbox mode: no credentials, so the stored request *is* the delivery and
-                # the sandbox page reads it from the outbox.
-                platform_id = (
-                    f"sandbox-{row.id}" if channel.sandbox else await channel.deliver(row)
-                )
+                if channel.sandbox:
+                    platform_id = await channel.deliver_sandbox(row)
+                else:
+                    platform_id = await channel.deliver(row)
             except TransientDeliveryError as exc:
                 attempts = row.attempts + 1
                 if attempts >= MAX_ATTEMPTS:

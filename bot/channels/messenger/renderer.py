@@ -2,9 +2,11 @@
 
 Choices (documented in the README):
 - Text over 2000 characters is split at paragraph, line, then word boundaries.
-- Buttons: ≤3 per button template (text ≤640). More buttons → several button templates in a
-  row, 3 buttons each; the first carries the text, the next ones carry "…" (a button template
-  must have text). Link/phone quick replies cannot be chips, so they join the buttons.
+- Buttons: ≤3 per button template (text ≤640). With more than 3 buttons (a main menu), the
+  payload buttons become quick-reply chips (Messenger's own way to offer many choices, up to
+  13) and the link/phone buttons stay in a button template with the text. Only when links and
+  calls alone exceed 3 do several templates follow, the later ones carrying "…" (a button
+  template must have text). Link/phone quick replies cannot be chips, so they join buttons.
 - Quick replies: at most 13, titles cut to 20 characters with "…"; they ride on the last
   message of the group. Payloads over 1000 characters are a bug: the button is dropped and
   logged rather than sent truncated (a cut payload would mean something else).
@@ -120,6 +122,9 @@ def _text(
 ) -> list[Msg]:
     chips = [b for b in quick_replies if b.payload is not None]
     all_buttons = [*buttons, *(b for b in quick_replies if b.payload is None)]
+    if len(all_buttons) > L.BUTTONS_MAX:
+        chips = [*(b for b in all_buttons if b.payload is not None), *chips]
+        all_buttons = [b for b in all_buttons if b.payload is None]
     converted = [b for b in (_button(x) for x in all_buttons) if b is not None]
     out = _with_buttons(text, converted)
     qr = _quick_replies(chips)

@@ -85,7 +85,7 @@ async def test_long_text_is_split_and_quick_replies_ride_on_the_last(accept: Any
     await accept(reqs)
 
 
-async def test_more_than_three_buttons_become_several_button_templates(accept: Any) -> None:
+async def test_more_than_three_buttons_become_chips_plus_link_buttons(accept: Any) -> None:
     buttons = (
         Button(title="Vòng quay may mắn", payload="game:lucky-wheel"),
         Button(title="Cào thẻ trúng quà", payload="game:scratch-card"),
@@ -96,16 +96,24 @@ async def test_more_than_three_buttons_become_several_button_templates(accept: A
         Button(title="Ưu đãi", payload="vouchers"),
     )
     reqs = render([Text(text="Chọn bên dưới nhé!", buttons=buttons)], user_id=PSID, reply_to=None)
-    payloads = [m["attachment"]["payload"] for m in messages(reqs)]
-    assert [len(p["buttons"]) for p in payloads] == [3, 3, 1]
-    assert payloads[0]["text"] == "Chọn bên dưới nhé!"
-    assert payloads[1]["text"] == "…"
-    assert payloads[1]["buttons"][1] == {
+    msgs = messages(reqs)
+    assert len(msgs) == 1
+    payload = msgs[0]["attachment"]["payload"]
+    assert payload["text"] == "Chọn bên dưới nhé!"
+    assert payload["buttons"][0] == {
         "type": "web_url",
         "title": "Website của quán cà…",
         "url": "https://example.com",
     }
-    assert payloads[1]["buttons"][2]["payload"] == "+84901234567"
+    assert payload["buttons"][1]["payload"] == "+84901234567"
+    chips = msgs[0]["quick_replies"]
+    assert [c["payload"] for c in chips] == [
+        "game:lucky-wheel",
+        "game:scratch-card",
+        "game:quiz",
+        "card",
+        "vouchers",
+    ]
     assert all(r.payload["messaging_type"] == "UPDATE" for r in reqs)
     await accept(reqs)
 
