@@ -117,6 +117,8 @@ class MessengerChannel(Channel):
             await apply_receipt(MessagingItem.model_validate(item["item"]), self.account_id)
             return []
         _, events = parse_item(item, self.account_id)
+        if self.sandbox and events:
+            await _remember_sandbox_name(self.account_id, events[0].user_id, item.get("item"))
         if not events:
             log.debug("messenger %s item: nothing for handlers", kind)
         return events
@@ -172,7 +174,10 @@ class MessengerChannel(Channel):
     # -- extras ----------------------------------------------------------------------------
     async def get_profile(self, user_id: str) -> Profile:
         if self.sandbox:
-            return Profile()
+            contact = await Contact.get_or_none(
+                channel="messenger", account_id=self.account_id, user_id=user_id
+            )
+            return Profile(name=contact.display_name if contact else None)
         return await fetch_profile(self.client, self.account_id, user_id)
 
     async def send_action(self, user_id: str, action: str = "typing_on") -> None:
@@ -186,3 +191,16 @@ class MessengerChannel(Channel):
     ) -> str:
         """Upload a reusable asset; pass the id as `channel_data["messenger"]["attachment_id"]`."""
         return await self.client(UploadAttachment(type=kind, url=url, file=file))  # type: ignore[arg-type]
+
+
+async def _remember_sandbox_name(account_id: str, user_id: str, raw: Any) -> None:
+    """The sandbox page sends the test user's name (`sandbox_profile: {"name"}`) with each
+    event, standing in for the profile API a real Page would call."""
+    profile = raw.get("sandbox_profile") if isinstance(raw, dict) else None
+    name = profile.get("name") if isinstance(profile, dict) else None
+    if not isinstance(name, str) or not name.strip() or not user_id:
+        return
+    contact, _ = await Contact.get_or_create(
+        channel="messenger", account_id=account_id, user_id=user_id
+    )
+    await Contact.filter(id=contact.id).update(display_name=name.strip()[:64])

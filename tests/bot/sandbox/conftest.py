@@ -134,6 +134,12 @@ def buttons_of(data: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def choices_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every tappable choice of a Messenger message: template buttons and quick replies."""
+    message = data["payload"].get("message") or {}
+    return buttons_of(data) + list(message.get("quick_replies") or [])
+
+
 class Sandbox:
     """The running app and the page's two calls: post an event, open the stream."""
 

@@ -185,7 +185,8 @@ def messenger_flow(browser: Any, base: str, greeting: str, prize_labels: list[st
     assert welcome.startswith("Chào Hà!"), welcome  # Messenger fills {{user_first_name}}
     browser.find_element(By.ID, "fb-get-started").click()
     _wait(browser).until(lambda b: greeting in _thread_text(b))
-    entry = "//*[@id='thread']//button[@data-payload='game:lucky-wheel']"
+    # More than 3 menu items: Messenger shows them as quick-reply chips under the thread.
+    entry = "//*[@id='thread' or @id='quick-replies']//button[@data-payload='game:lucky-wheel']"
     return _spin_and_see_prize(browser, entry, prize_labels)
 
 

@@ -13,6 +13,7 @@ from bot.settings import Settings
 from tests.bot.sandbox.conftest import (
     Sandbox,
     buttons_of,
+    choices_of,
     image_of,
     running,
     text_of,
@@ -115,9 +116,13 @@ async def test_messenger_get_started_text_and_postback(sandbox_both: Sandbox) ->
     assert event["object"] == "page"
     assert item["sender"] == {"id": "p-1"} and item["recipient"] == {"id": "sandbox-page"}
     assert item["postback"]["payload"] == "GET_STARTED"
-    await stream.until(lambda d: "rất vui được gặp bạn" in text_of(d), what="the greeting")
-    menu = await stream.until(lambda d: bool(buttons_of(d)), what="the menu buttons")
+    greeting = await stream.until(
+        lambda d: "rất vui được gặp bạn" in text_of(d), what="the greeting"
+    )
+    assert text_of(greeting).startswith("Chào Lan!")  # the sandbox user's name, as a profile
+    menu = await stream.until(lambda d: bool(choices_of(d)), what="the menu choices")
     assert len(buttons_of(menu)) <= 3  # Messenger's button template limit
+    assert len(choices_of(menu)) == 7  # the rest ride as quick-reply chips
     row = (await inbox_rows("messenger", "p-1"))[0]
     assert row.event_name == "postback"
 
@@ -165,7 +170,7 @@ async def test_messenger_quick_reply_and_phone(sandbox: Sandbox) -> None:
 async def test_stream_replays_history_then_resumes_after_last_event_id(sandbox: Sandbox) -> None:
     first = await sandbox.stream("messenger", "p-3")
     await sandbox.post("messenger", "p-3", type="text", text="menu")
-    menu = await first.until(lambda d: bool(buttons_of(d)), what="the menu")
+    menu = await first.until(lambda d: bool(choices_of(d)), what="the menu")
     assert menu["replay"] is False
     await first.resp.release()
 
