@@ -1,0 +1,117 @@
+"""Sending one stored outbox row, and turning Zalo's answer into the pipeline's outcome.
+
+Before calling Zalo the row is checked against the consultation window the pipeline keeps in
+`Contact.last_inbound_at`: Zalo refuses CS messages more than 7 days after the user's last
+interaction (-230), so those are skipped with a clear reason instead of being sent. Promotional
+messages are held to the free 48-hour part of the window (48 h-7 d replies are billed).
+
+Outcomes: recipient errors → PermanentDeliveryError(unreachable=True) (the outbox marks the
+contact); parameter/attachment/rejected → PermanentDeliveryError; everything that may heal
+(network, 5xx, rate limit, quota, night, token, setup) → TransientDeliveryError, so the outbox
+keeps the message and tries again later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from bot.channels.base import PermanentDeliveryError, TransientDeliveryError
+from bot.channels.zalo.exceptions import (
+    ZaloAPIError,
+    ZaloError,
+    ZaloHTTPError,
+    ZaloNetworkError,
+    ZaloNightError,
+    ZaloRecipientError,
+    ZaloSetupError,
+    ZaloTokenError,
+    ZaloTokenUnavailable,
+    ZaloTransientError,
+)
+from bot.channels.zalo.methods.messages import SendMessage
+from bot.models import Contact, OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.channels.zalo.channel import ZaloChannel
+
+log = logging.getLogger("bot.channels.zalo.delivery")
+
+CS_WINDOW = timedelta(days=7)
+FREE_WINDOW = timedelta(hours=48)
+CHOICES_TTL = 24 * 3600.0
+TOKEN_RETRY = 300.0  # a re-grant needs a human: no point hammering
+SETUP_RETRY = 600.0
+
+
+def choices_key(account_id: str, user_id: str) -> str:
+    return f"zalo:choices:{account_id}:{user_id}"
+
+
+async def check_window(row: OutboxMessage) -> None:
+    """Raise PermanentDeliveryError when Zalo would refuse (or bill) this message."""
+    contact = await Contact.get_or_none(
+        channel=row.channel, account_id=row.account_id, user_id=row.user_id
+    )
+    if contact is None or contact.last_inbound_at is None:
+        return  # we have never heard from them: Zalo decides (-213/-230 if not allowed)
+    age = datetime.now(UTC) - contact.last_inbound_at
+    last = contact.last_inbound_at.isoformat(timespec="minutes")
+    if age > CS_WINDOW:
+        raise PermanentDeliveryError(
+            f"outside Zalo's 7-day consultation window (last interaction {last})"
+        )
+    if row.promotional and age > FREE_WINDOW:
+        raise PermanentDeliveryError(
+            f"promotional message outside Zalo's free 48-hour window (last interaction {last})"
+        )
+
+
+async def deliver(channel: ZaloChannel, row: OutboxMessage) -> str | None:
+    await check_window(row)
+    payload = dict(row.payload)
+    choices = payload.pop("choices", None)
+    try:
+        method = SendMessage.model_validate(payload)
+    except ValidationError as exc:
+        raise PermanentDeliveryError(
+            f"invalid stored Zalo message: {exc.error_count()} errors"
+        ) from None
+    try:
+        result = await channel.client(method)
+    except ZaloError as exc:
+        raise outcome(exc, row) from None
+    if isinstance(choices, dict) and choices:
+        await channel.runtime.backends.kv.set(
+            choices_key(row.account_id, row.user_id),
+            json.dumps(choices, ensure_ascii=False),
+            ttl=CHOICES_TTL,
+        )
+    return result.message_id
+
+
+def outcome(exc: ZaloError, row: OutboxMessage) -> Exception:
+    """The pipeline exception for a Zalo failure."""
+    if isinstance(exc, ZaloRecipientError):
+        return PermanentDeliveryError(exc.reason, unreachable=True)
+    if isinstance(exc, ZaloNightError):
+        return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloTransientError):
+        return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloNetworkError):
+        return TransientDeliveryError(exc.reason)
+    if isinstance(exc, ZaloTokenError | ZaloTokenUnavailable):
+        log.error("zalo outbox %s waits for a usable OA token: %s", row.id, exc)
+        return TransientDeliveryError(f"token: {exc}"[:250], retry_after=TOKEN_RETRY)
+    if isinstance(exc, ZaloSetupError | ZaloHTTPError):
+        log.error("zalo outbox %s: OA/app configuration problem: %s", row.id, exc)
+        return TransientDeliveryError(str(exc)[:250], retry_after=SETUP_RETRY)
+    if isinstance(exc, ZaloAPIError):
+        log.error("zalo outbox %s refused: %s", row.id, exc.reason)
+        return PermanentDeliveryError(exc.reason)
+    log.error("zalo outbox %s: %s", row.id, exc)
+    return PermanentDeliveryError(str(exc)[:250])
