@@ -25,6 +25,8 @@ log = logging.getLogger("bot.pipeline.inbox")
 
 PROCESS_JOB = "process_inbox"
 MAX_ATTEMPTS = 5
+# Events that do not open a platform's send window (Zalo counts follows, messages, taps).
+NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
 
 
 async def store_items(channel: str, items: list[InboxItem]) -> list[tuple[int, InboxItem]]:
@@ -108,7 +110,8 @@ async def _process_row(runtime: Runtime, row: InboxEvent) -> None:
     try:
         events = await channel.to_events(row.body)
         for event in events:
-            await touch_contact(event.channel, event.account_id, event.user_id, event)
+            if event.kind not in NOT_INTERACTIONS:
+                await touch_contact(event.channel, event.account_id, event.user_id, event)
             await runtime.dispatch(event, inbox_id=row.id)
     except Exception as exc:
         failed = row.attempts + 1 >= MAX_ATTEMPTS

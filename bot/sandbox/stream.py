@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.channels.zalo import delivery as zalo_delivery
 from bot.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -84,22 +83,6 @@ async def due_rows(channel: str, account_id: str, user_id: str, after: int) -> l
     return done
 
 
-async def sandbox_delivered(runtime: Runtime, row: OutboxMessage) -> None:
-    """What a real delivery does besides sending: Zalo remembers a numbered-choice list, so
-    the user's next "2" means the second button (see `bot.channels.zalo.delivery`)."""
-    channel = runtime.channels.get(row.channel)
-    if channel is None or not channel.sandbox:
-        return  # a real delivery already did it
-    choices = row.payload.get("choices") if isinstance(row.payload, dict) else None
-    if row.channel != "zalo" or not isinstance(choices, dict) or not choices:
-        return
-    await runtime.backends.kv.set(
-        zalo_delivery.choices_key(row.account_id, row.user_id),
-        json.dumps(choices, ensure_ascii=False),
-        ttl=zalo_delivery.CHOICES_TTL,
-    )
-
-
 async def stream(
     request: web.Request, runtime: Runtime, channel: str, user_id: str, *, history: int
 ) -> web.StreamResponse:
@@ -128,11 +111,6 @@ async def stream(
         while not stopping.is_set():
             for row in await due_rows(channel, account_id, user_id, after):
                 replay = live_from is not None and row.id <= live_from
-                if not replay:
-                    try:
-                        await sandbox_delivered(runtime, row)
-                    except Exception:
-                        log.warning("sandbox: side effects of %s failed", row.id, exc_info=True)
                 data = {**row_json(row), "replay": replay}
                 await resp.write(sse("message", data, row.id))
                 after = row.id

@@ -194,6 +194,9 @@ class ZaloChannel(Channel):
     async def deliver(self, row: OutboxMessage) -> str | None:
         return await delivery.deliver(self, row)
 
+    async def deliver_sandbox(self, row: OutboxMessage) -> str:
+        return await delivery.deliver_sandbox(self, row)
+
     async def get_profile(self, user_id: str) -> Profile:
         return await profiles.get_profile(self, user_id)
 

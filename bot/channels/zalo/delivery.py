@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -85,13 +85,24 @@ async def deliver(channel: ZaloChannel, row: OutboxMessage) -> str | None:
         result = await channel.client(method)
     except ZaloError as exc:
         raise outcome(exc, row) from None
+    await remember_choices(channel, row, choices)
+    return result.message_id
+
+
+async def remember_choices(channel: ZaloChannel, row: OutboxMessage, choices: Any) -> None:
+    """A delivered numbered list makes the user's next "1", "2", … mean its buttons."""
     if isinstance(choices, dict) and choices:
         await channel.runtime.backends.kv.set(
             choices_key(row.account_id, row.user_id),
             json.dumps(choices, ensure_ascii=False),
             ttl=CHOICES_TTL,
         )
-    return result.message_id
+
+
+async def deliver_sandbox(channel: ZaloChannel, row: OutboxMessage) -> str:
+    """Sandbox mode: no HTTP, but the same side effects as a real delivery."""
+    await remember_choices(channel, row, row.payload.get("choices"))
+    return f"sandbox-{row.id}"
 
 
 def outcome(exc: ZaloError, row: OutboxMessage) -> Exception:
