@@ -95,6 +95,29 @@ def cmd_messenger_sync(args: argparse.Namespace) -> int:
     return asyncio.run(run_sync_profile(_settings()))
 
 
+def cmd_zalo_set_token(args: argparse.Namespace) -> int:
+    return asyncio.run(
+        zalo_set_token(_settings(), args.access_token, args.refresh_token, args.expires_in)
+    )
+
+
+async def zalo_set_token(
+    settings: Settings, access_token: str, refresh_token: str, expires_in: int
+) -> int:
+    """A human re-grant: store a fresh OA token pair (it wins over the stored one)."""
+    from bot.runtime import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start(consume=False)
+    try:
+        channel = runtime.channels["zalo"]
+        await channel.tokens.save_grant(access_token, refresh_token, expires_in)  # type: ignore[attr-defined]
+    finally:
+        await runtime.close()
+    print(f"stored a new Zalo OA token pair for {channel.account_id}, valid {expires_in}s")
+    return 0
+
+
 def cmd_loyalty_tiers(args: argparse.Namespace) -> int:
     from loyalty.cli import run_tiers
 
@@ -134,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     messenger.add_parser(
         "sync-profile", help="push greeting, Get Started and persistent menu to the Page"
     ).set_defaults(func=cmd_messenger_sync)
+    zalo = sub.add_parser("zalo", help="Zalo OA commands").add_subparsers(
+        dest="zalo", required=True
+    )
+    grant = zalo.add_parser(
+        "set-token", help="store an OA access/refresh token pair after a human re-grant"
+    )
+    grant.add_argument("--access-token", required=True)
+    grant.add_argument("--refresh-token", required=True)
+    grant.add_argument("--expires-in", type=int, default=90000, help="seconds (default 90000)")
+    grant.set_defaults(func=cmd_zalo_set_token)
     loyalty = sub.add_parser("loyalty", help="loyalty commands").add_subparsers(
         dest="loyalty", required=True
     )
