@@ -1,0 +1,167 @@
+"""The admin / POS API behind `X-Api-Key`: orders, refunds, member look-up, voucher redeem.
+
+Orders are idempotent by `order_id`: the first call answers 201, any repeat (even many at
+once) changes nothing and answers 200 with the first result and `duplicate: true`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.web.problems import ApiError
+from loyalty import codes, members, orders, tiers, vouchers
+from loyalty.errors import MemberNotFound, QrTokenExpired, QrTokenInvalid
+from loyalty.models import Member
+from loyalty.phone import is_phone_like
+from loyalty.qr import resolve_qr_token
+from miniapp_api import schemas as s
+from miniapp_api.adapters import member_code_of
+from miniapp_api.calls import Call
+from miniapp_api.present import tier_out, voucher_out
+from miniapp_api.registry import Reply, api
+
+ADMIN_ERRORS = {401: ("invalid_api_key",), 403: ("admin_disabled",)}
+
+
+@api.route(
+    "POST",
+    "/v1/admin/orders",
+    summary="Record a paid order: points and tier",
+    tag="admin",
+    auth="admin",
+    body=s.OrderIn,
+    responses={201: s.OrderOut, 200: s.OrderOut},
+    errors={
+        **ADMIN_ERRORS,
+        404: ("member_not_found",),
+        422: ("validation_error", "invalid_amount", "invalid_phone", "invalid_input"),
+    },
+)
+async def record_order(call: Call) -> Reply:
+    """Points = amount // `loyalty.vnd_per_point`; a tier reached is applied at once and its
+    reward voucher issued once. The customer is found by `member_code`, or by `phone` (a new
+    member is created for a phone the shop has not seen). 201 the first time; the same
+    `order_id` again answers 200 with the first result."""
+    body: s.OrderIn = call.body
+    result = await orders.record_order(
+        body.order_id,
+        body.amount,
+        config=call.content.loyalty,
+        member_code=body.member_code,
+        phone=body.phone,
+        paid_at=body.paid_at,
+    )
+    data = result.as_dict()
+    lowest = call.content.loyalty.tiers[0].name
+    data["upgraded_from"] = (
+        (data["upgraded_from"] or lowest) if result.upgraded_from is not None else None
+    )
+    data["tier"] = data["tier"] or lowest  # loyalty keeps "" until a member's first tier
+    out = s.OrderOut(**data)
+    return Reply(out, status=200 if result.duplicate else 201)
+
+
+@api.route(
+    "POST",
+    "/v1/admin/orders/{order_id}/refund",
+    summary="Refund a whole order: its points are taken back",
+    tag="admin",
+    auth="admin",
+    params=s.OrderPath,
+    responses={200: s.RefundOut},
+    errors={**ADMIN_ERRORS, 404: ("order_not_found", "not_found")},
+)
+async def refund_order(call: Call) -> Reply:
+    """Points already spent stay spent: the reversal stops at a zero balance and the rest is
+    reported as `points_unrecovered`. The tier is lowered if the points no longer reach it.
+    Refunding again changes nothing (`duplicate: true`)."""
+    result = await orders.refund_order(call.params.order_id, config=call.content.loyalty)
+    out = s.RefundOut(
+        order_id=result.order_id,
+        member_code=result.member_code,
+        points_reversed=result.points_reversed,
+        points_unrecovered=result.points_unrecovered,
+        balance=result.balance,
+        tier=result.tier,
+        duplicate=result.duplicate,
+    )
+    return Reply(out)
+
+
+async def _find(call: Call, key: str) -> Member:
+    if key.count(".") == 2 and len(key) > 40:  # a member QR token (a JWT)
+        try:
+            code = resolve_qr_token(key, call.settings.session_secret())
+        except QrTokenExpired:
+            raise ApiError(410, "qr_token_expired", "the QR code has expired") from None
+        except QrTokenInvalid:
+            raise ApiError(422, "qr_token_invalid", "the QR code is not valid") from None
+        return await members.get_by_code(code)
+    if not is_phone_like(key) and len(codes.normalize(key)) > codes.MAX_LENGTH + 1:
+        raise MemberNotFound(f"no member with code {key!r}")  # longer than any code can be
+    return await members.find(key)
+
+
+@api.route(
+    "GET",
+    "/v1/admin/members/{key}",
+    summary="Look a member up by member code, phone or scanned QR token",
+    tag="admin",
+    auth="admin",
+    params=s.MemberKeyPath,
+    responses={200: s.AdminMemberOut},
+    errors={
+        **ADMIN_ERRORS,
+        404: ("member_not_found", "not_found"),
+        410: ("qr_token_expired",),
+        422: ("qr_token_invalid", "invalid_phone"),
+    },
+)
+async def member_profile(call: Call) -> Reply:
+    """Phones may be written `84…`, `0…` or `+84…`. Profile, points, tier and vouchers."""
+    member = await _find(call, call.params.key)
+    config = call.content.loyalty
+    progress = tiers.progress(member, config)
+    views = await vouchers.list_for_member(member, now=datetime.now(UTC))
+    out = s.AdminMemberOut(
+        member_code=member.member_code,
+        name=member.name,
+        phone=member.phone,
+        points=member.points_balance,
+        points_earned=member.points_earned,
+        tier=tier_out(progress.tier),
+        next_tier=tier_out(progress.next_tier) if progress.next_tier else None,
+        points_to_next=progress.points_to_next,
+        vouchers=[voucher_out(v) for v in views],
+        created_at=member.created_at,
+    )
+    return Reply(out)
+
+
+@api.route(
+    "POST",
+    "/v1/admin/vouchers/{code}/redeem",
+    summary="Redeem a voucher at the counter",
+    tag="admin",
+    auth="admin",
+    params=s.VoucherPath,
+    body=s.RedeemIn,
+    responses={200: s.RedeemOut},
+    errors={
+        **ADMIN_ERRORS,
+        404: ("voucher_not_found", "not_found"),
+        409: ("voucher_already_redeemed", "voucher_expired"),
+        422: ("invalid_voucher_code", "validation_error"),
+    },
+)
+async def redeem_voucher(call: Call) -> Reply:
+    """Exactly one of any number of simultaneous redeems succeeds; the others get 409
+    `voucher_already_redeemed` (with `redeemed_at`). Expired: 409 `voucher_expired`. A code
+    whose check character fails is a typo: 422 `invalid_voucher_code`. The body is optional."""
+    body: s.RedeemIn = call.body
+    voucher = await vouchers.redeem(call.params.code, ref=body.ref)
+    out = s.RedeemOut(
+        member_code=await member_code_of(voucher.member_id),  # type: ignore[attr-defined]
+        voucher=voucher_out(vouchers.view(voucher)),
+    )
+    return Reply(out)
