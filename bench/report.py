@@ -1,0 +1,216 @@
+"""Targets from the issue, the printed tables, and `bench/results.json`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MODES = {"embedded": "embedded (SQLite, in-process queue)", "redis": "Redis + worker (PostgreSQL)"}
+
+
+@dataclass(slots=True)
+class Check:
+    name: str
+    target: str
+    actual: str
+    ok: bool | None  # None: not measured in this run
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (mode, channel) with the ratio to the baseline on the same requests."""
+    rows = []
+    for mode in ("baseline", *MODES):
+        for ch, run in (ingest.get(mode) or {}).items():
+            if not isinstance(run, dict):
+                continue
+            base = _get(ingest, "baseline", ch, "rps")
+            ratio = round(run["rps"] / base, 3) if base and mode != "baseline" else None
+            run["ratio_to_baseline"] = ratio
+            rows.append({"mode": mode, "channel": ch, **run})
+    return rows
+
+
+def checks(results: dict[str, Any]) -> list[Check]:
+    out: list[Check] = []
+    ingest = results.get("ingest") or {}
+    peak_rss = 0.0
+    for row in ingest_rows(ingest) if ingest else []:
+        if row["mode"] == "baseline":
+            continue
+        label = f"ingest {row['mode']} {row['channel']}"
+        ratio = row["ratio_to_baseline"]
+        out.append(
+            Check(
+                f"{label}: req/s vs bare baseline",
+                ">= 0.50x",
+                f"{ratio:.2f}x",
+                ratio is not None and ratio >= 0.5,
+            )
+        )
+        out.append(
+            Check(f"{label}: p99 ack", "< 50 ms", f"{row['p99_ms']:.1f} ms", row["p99_ms"] < 50)
+        )
+        out.append(
+            Check(
+                f"{label}: 2xx + stored before ack",
+                "all",
+                _durable(row),
+                row["non2xx"] == 0 and row["socket_errors"] == 0 and row["durable"],
+            )
+        )
+        peak_rss = max(peak_rss, row.get("server_rss_peak_mb") or 0.0)
+    for mode in MODES:
+        if isinstance(_get(ingest, mode, "skipped"), str):
+            out.append(Check(f"ingest {mode}", "run", ingest[mode]["skipped"], None))
+    if peak_rss:
+        out.append(
+            Check(
+                "serve peak RSS under ingest load",
+                "< 200 MB",
+                f"{peak_rss:.0f} MB",
+                peak_rss < 200,
+            )
+        )
+    plays = results.get("plays") or {}
+    if isinstance(plays.get("skipped"), str):
+        out.append(Check("game plays", "run", plays["skipped"], None))
+    elif plays:
+        b60, b500, sus = plays["burst_60"], plays["burst_500"], plays["sustained"]
+        out.append(
+            Check(
+                "60 concurrent plays (PostgreSQL): wall",
+                "< 1 s",
+                f"{b60['wall_s']:.2f} s",
+                b60["wall_s"] < 1,
+            )
+        )
+        for name, run in (("60", b60), ("500", b500), (f"sustained {sus['plays']}", sus)):
+            out.append(
+                Check(
+                    f"{name} plays: awards == stock",
+                    f"{run['stock']}",
+                    f"{run['awards']}",
+                    run["awards_equal_stock"],
+                )
+            )
+        out.append(
+            Check(
+                "500 concurrent plays: wall / p99",
+                "info",
+                f"{b500['wall_s']:.2f} s / {b500['p99_ms']:.0f} ms",
+                None,
+            )
+        )
+        out.append(
+            Check(
+                f"sustained plays/s ({sus['plays']} plays, {sus['concurrency']} at once)",
+                ">= 1000/s",
+                f"{sus['plays_per_s']:.0f}/s",
+                sus["plays_per_s"] >= 1000,
+            )
+        )
+    render = results.get("render") or {}
+    if render:
+        out.append(
+            Check(
+                "cached play image (wheel spin GIF + still)",
+                "< 1 ms",
+                f"{render['cached_mean_ms']:.3f} ms",
+                render["cached_mean_ms"] < 1,
+            )
+        )
+        out.append(
+            Check(
+                "fresh play image render (once per slice)",
+                "info",
+                f"{render['fresh_render_ms']:.0f} ms",
+                None,
+            )
+        )
+        if render.get("member_card_ms") is not None:
+            out.append(
+                Check(
+                    "member card render (once per member and balance)",
+                    "info",
+                    f"{render['member_card_ms']:.0f} ms",
+                    None,
+                )
+            )
+    return out
+
+
+def _durable(row: dict[str, Any]) -> str:
+    acked = row["requests"] - row["non2xx"]
+    return f"{acked} acked, {row['stored']} stored, {row['non2xx'] + row['socket_errors']} bad"
+
+
+def _table(headers: list[str], rows: list[list[str]], write: Callable[[str], None]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    write(line)
+    write("-" * len(line))
+    for r in rows:
+        write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+
+
+def print_report(results: dict[str, Any], write: Callable[[str], None] = print) -> list[Check]:
+    ingest = results.get("ingest") or {}
+    if ingest:
+        write("")
+        write(
+            f"Webhook ingest: {ingest['config']['connections']} connections, "
+            f"{ingest['config']['seconds']} s per run, generator {results['generator']}"
+        )
+        rows = [
+            [
+                r["mode"],
+                r["channel"],
+                f"{r['rps']:.0f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                str(r["non2xx"]),
+                "-" if r["ratio_to_baseline"] is None else f"{r['ratio_to_baseline']:.2f}x",
+                f"{r.get('server_rss_peak_mb') or 0:.0f}",
+                f"{r.get('server_cpu_s', 0):.1f}"
+                + (f"+{r['worker_cpu_s']:.1f}" if r.get("worker_cpu_s") else ""),
+                "-" if r.get("handled_per_s") is None else f"{r['handled_per_s']:.0f}",
+            ]
+            for r in ingest_rows(ingest)
+        ]
+        _table(
+            [
+                "mode",
+                "channel",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "non-2xx",
+                "÷ base",
+                "RSS MB",
+                "CPU s",
+                "handled/s",
+            ],
+            rows,
+            write,
+        )
+    found = checks(results)
+    write("")
+    _table(
+        ["check", "target", "actual", "pass"],
+        [
+            [c.name, c.target, c.actual, {True: "PASS", False: "MISS", None: "-"}[c.ok]]
+            for c in found
+        ],
+        write,
+    )
+    results["targets"] = [asdict(c) for c in found]
+    return found
