@@ -24,10 +24,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.eventloop import install
     from bot.logs import setup_logging
 
     settings = _settings()
     setup_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    install(settings.EVENT_LOOP)
     web.run_app(
         build_app(settings),
         host=settings.APP_HOST,
@@ -40,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.eventloop import install
     from bot.logs import setup_logging
 
     settings = _settings()
@@ -51,6 +54,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    install(settings.EVENT_LOOP)
     asyncio.run(_run_worker(settings))
     return 0
 

@@ -26,14 +26,38 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def tortoise_config(url: str) -> dict[str, Any]:
+DEFAULT_POOL_SIZE = 20
+
+
+async def _keep_session(conn: Any) -> None:
+    """Pool reset that adds no query.
+
+    asyncpg's default runs `RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()` every
+    time a connection goes back to the pool, which Tortoise does after every statement outside
+    a transaction: a second round trip per query. Nothing here leaves session state behind
+    (no SET, LISTEN, cursors or advisory locks), and asyncpg still rolls back an open
+    transaction and drops listeners before calling this.
+    """
+
+
+def tortoise_config(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> dict[str, Any]:
+    """The Tortoise config for `url`; PostgreSQL gets a pool of up to `pool_size`
+    connections (a `maxsize=` in the URL wins) and the light reset above."""
     url = normalize_url(url)
+    connection: str | dict[str, Any] = url
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    elif url.startswith(("postgres://", "asyncpg://")):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        connection = expand_db_url(url)
+        credentials = connection["credentials"]
+        credentials.setdefault("maxsize", pool_size)
+        credentials.setdefault("reset", _keep_session)
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {label: {**app, "default_connection": "default"} for label, app in APPS.items()},
         "use_tz": True,
         "timezone": "UTC",
@@ -44,9 +68,9 @@ def tortoise_config(url: str) -> dict[str, Any]:
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://data/app.sqlite3"))
 
 
-async def init_db(url: str) -> list[BaseDBAsyncClient]:
+async def init_db(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> list[BaseDBAsyncClient]:
     """Open the connections; returns them so the opener can close exactly these."""
-    await Tortoise.init(config=tortoise_config(url))
+    await Tortoise.init(config=tortoise_config(url, pool_size=pool_size))
     return connections.all()
 
 

@@ -21,6 +21,8 @@ from bot.core.events import Event
 from bot.core.router import Router
 from bot.db import close_db, init_db
 from bot.jobs import register_jobs
+from bot.pipeline.group_commit import GroupCommit
+from bot.pipeline.inbox import enqueue_new, store_rows
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
 from loyalty.stock import sync_prize_stock
@@ -42,13 +44,15 @@ class Runtime:
         self.consuming = False
         self.extras: dict[str, Any] = {}
         self._db: list[Any] = []
+        # Webhooks store through this: concurrent requests share one INSERT and one enqueue.
+        self.inbox_writer = GroupCommit(store_rows, lambda new: enqueue_new(self, new))
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
         s.DATA_DIR.mkdir(parents=True, exist_ok=True)
         self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
         await self.content.start()  # a broken content file stops the start here
-        self._db = await init_db(s.DATABASE_URL)
+        self._db = await init_db(s.DATABASE_URL, pool_size=s.DATABASE_POOL_SIZE)
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
         await sync_prize_stock(self.content.current.games)
@@ -89,6 +93,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Graceful: finish queued events first, then close clients and connections."""
+        await self.inbox_writer.close()
         if self.consuming:
             await self.backends.queue.close(drain=True)
         await self.dispatcher.emit_shutdown(runtime=self)

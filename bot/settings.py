@@ -33,9 +33,13 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     LOG_FORMAT: Literal["text", "json"] = "text"
     WEBHOOK_MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
+    # uvloop when installed (it is in requirements.lock): a faster event loop for the same code.
+    EVENT_LOOP: Literal["auto", "uvloop", "asyncio"] = "auto"
 
     # --- storage ------------------------------------------------------------------------
     DATABASE_URL: str = "sqlite://data/app.sqlite3"
+    # PostgreSQL connections per process: concurrent plays each hold one for their transaction.
+    DATABASE_POOL_SIZE: int = Field(20, ge=1, le=500)
     REDIS_URL: str = ""
     REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     CONTENT_PATH: Path = Path("config/content.yaml")

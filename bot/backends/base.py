@@ -7,7 +7,7 @@ Redis one (several `serve`/`worker` processes on several hosts). Code depends on
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +125,17 @@ class JobQueue(ABC):
         self, name: str, *args: Any, job_id: str | None = None, defer: float = 0.0
     ) -> bool:
         """Queue a job; with `job_id`, return False if that job is already queued or running."""
+
+    async def enqueue_many(self, name: str, jobs: Sequence[tuple[tuple[Any, ...], str]]) -> int:
+        """Queue several `(args, job_id)` jobs of one kind at once; return how many were new.
+
+        The webhook's group commit calls this once per batch; backends override it to use one
+        round trip instead of one per job.
+        """
+        added = 0
+        for args, job_id in jobs:
+            added += await self.enqueue(name, *args, job_id=job_id)
+        return added
 
     @abstractmethod
     async def start(self, ctx: dict[str, Any]) -> None:

@@ -8,13 +8,14 @@ rows oldest first, so handlers see a user's events in order and never two at a t
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tortoise import connections
 
+from bot import fastjson
 from bot.channels.base import InboxItem
 from bot.models import Contact, InboxEvent
 
@@ -31,45 +32,72 @@ NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
 
 async def store_items(channel: str, items: list[InboxItem]) -> list[tuple[int, InboxItem]]:
     """Insert new items in one statement; return (row id, item) for the ones not seen before."""
-    if not items:
+    stored = await store_rows([(channel, item) for item in items])
+    return [(row_id, item) for (_, item), row_id in stored]
+
+
+async def store_rows(
+    rows: Sequence[tuple[str, InboxItem]],
+) -> list[tuple[tuple[str, InboxItem], int]]:
+    """One `INSERT … ON CONFLICT DO NOTHING RETURNING` for `(channel, item)` rows of any
+    channels; returns each new row with its id (a key repeated in `rows` is new once)."""
+    if not rows:
         return []
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     now = datetime.now(UTC)
-    rows: list[str] = []
+    stamp: Any = now if postgres else now.isoformat(sep=" ")
+    marks: list[str] = []
     values: list[Any] = []
-    for item in items:
+    for channel, item in rows:
         base = len(values)
-        marks = [f"${base + i}" if postgres else "?" for i in range(1, 8)]
-        rows.append(f"({', '.join(marks)}, 'pending', 0)")
+        places = [f"${base + i}" if postgres else "?" for i in range(1, 8)]
+        marks.append(f"({', '.join(places)}, 'pending', 0)")
         values += [
             channel,
             item.account_id,
             item.user_id,
             item.dedupe_key,
             item.event_name,
-            json.dumps(item.body, ensure_ascii=False, separators=(",", ":")),
-            now if postgres else now.isoformat(sep=" "),
+            fastjson.dumps(item.body),
+            stamp,
         ]
     sql = (
         "INSERT INTO inbox_event (channel, account_id, user_id, dedupe_key, event_name, body,"
         " received_at, status, attempts) VALUES "
-        + ", ".join(rows)
-        + " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+        + ", ".join(marks)
+        + " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id, channel, dedupe_key"
     )
     result = await conn.execute_query_dict(sql, values)
-    by_key = {item.dedupe_key: item for item in items}
-    return [(int(r["id"]), by_key[r["dedupe_key"]]) for r in result]
+    ids = {(r["channel"], r["dedupe_key"]): int(r["id"]) for r in result}
+    new: list[tuple[tuple[str, InboxItem], int]] = []
+    for row in rows:
+        row_id = ids.pop((row[0], row[1].dedupe_key), None)
+        if row_id is not None:
+            new.append((row, row_id))
+    return new
+
+
+async def enqueue_new(runtime: Runtime, new: Sequence[tuple[tuple[str, InboxItem], int]]) -> None:
+    """One processing job per user with new rows (the job drains all of that user's rows)."""
+    first: dict[tuple[str, str, str], int] = {}
+    for (channel, item), row_id in new:
+        first.setdefault((channel, item.account_id, item.user_id), row_id)
+    if first:
+        await runtime.backends.queue.enqueue_many(
+            PROCESS_JOB, [(user, f"inbox:{row_id}") for user, row_id in first.items()]
+        )
 
 
 async def ingest(runtime: Runtime, channel: str, items: list[InboxItem]) -> int:
-    """The webhook's whole job after verifying: store, enqueue, return how many were new."""
-    new = await store_items(channel, items)
-    for row_id, item in new:
-        await runtime.backends.queue.enqueue(
-            PROCESS_JOB, channel, item.account_id, item.user_id, job_id=f"inbox:{row_id}"
-        )
-    return len(new)
+    """The webhook's whole job after verifying: store, enqueue, return how many were new.
+
+    Goes through the runtime's group commit, so concurrent webhooks share one INSERT and one
+    enqueue; it returns only once its items are stored (durable before the 200).
+    """
+    if not items:
+        return 0
+    return await runtime.inbox_writer.submit(channel, items)
 
 
 def _user_lock(channel: str, account_id: str, user_id: str) -> str:

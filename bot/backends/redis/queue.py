@@ -16,10 +16,12 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
 from arq.worker import Function, Worker, func
 from arq.worker import Retry as ArqRetry
 from redis.asyncio import Redis
@@ -29,6 +31,23 @@ from bot.backends.base import JobFunc, JobQueue, Retry
 from bot.backends.redis.kv import to_ms
 
 log = logging.getLogger("bot.queue")
+
+# arq's `enqueue_job` for many jobs in one round trip: per job, the same test (no job and no
+# result key under that id) and the same writes (job payload with expiry, queue entry), atomic
+# because a script runs alone. KEYS: queue, then job key and result key per job. ARGV: expiry
+# in ms, then job id, payload and score per job. Returns how many jobs were added.
+_ENQUEUE_MANY = """
+local added = 0
+for i = 0, (#KEYS - 1) / 2 - 1 do
+  local job_key, result_key = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
+  if redis.call('EXISTS', job_key, result_key) == 0 then
+    redis.call('PSETEX', job_key, ARGV[1], ARGV[3 + 3 * i])
+    redis.call('ZADD', KEYS[1], ARGV[4 + 3 * i], ARGV[2 + 3 * i])
+    added = added + 1
+  end
+end
+return added
+"""
 
 
 class ArqQueue(JobQueue):
@@ -65,6 +84,7 @@ class ArqQueue(JobQueue):
         self._main: asyncio.Task[None] | None = None
         self._tickers: list[asyncio.Task[None]] = []
         self._closed = False
+        self._enqueue_many = self._arq.register_script(_ENQUEUE_MANY)
 
     def _job_key(self, job_id: str | None) -> str:
         return f"{self._prefix}{job_id or uuid.uuid4().hex}"
@@ -95,6 +115,23 @@ class ArqQueue(JobQueue):
             _defer_by=defer if defer > 0 else None,
         )
         return job is not None
+
+    async def enqueue_many(self, name: str, jobs: Sequence[tuple[tuple[Any, ...], str]]) -> int:
+        if name not in self._functions:
+            raise ValueError(f"unknown job {name!r}")
+        if not jobs:
+            return 0
+        now_ms = int(time.time() * 1000)
+        keys: list[str] = [self.queue_name]
+        argv: list[Any] = [self._arq.expires_extra_ms]
+        for args, job_id in jobs:
+            arq_id = self._job_key(job_id)
+            keys += [job_key_prefix + arq_id, result_key_prefix + arq_id]
+            payload = serialize_job(
+                name, args, {}, None, now_ms, serializer=self._arq.job_serializer
+            )
+            argv += [arq_id, payload, now_ms]
+        return int(await self._enqueue_many(keys=keys, args=argv))
 
     async def start(self, ctx: dict[str, Any]) -> None:
         if self._worker is not None:

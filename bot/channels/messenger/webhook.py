@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot import fastjson
 from bot.appkeys import RUNTIME
 from bot.channels.base import InboxItem
 from bot.channels.messenger.signature import HEADER, signature_ok
@@ -54,7 +54,7 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("messenger webhook: missing or wrong %s, ignored", HEADER)
         raise web.HTTPForbidden(text="bad signature")
     try:
-        envelope = json.loads(raw)
+        envelope = fastjson.loads(raw)
     except ValueError:
         raise web.HTTPBadRequest(text="body is not JSON") from None
     if not isinstance(envelope, dict):

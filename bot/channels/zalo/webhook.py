@@ -9,12 +9,12 @@ response by the queue; unknown events are stored and acknowledged too.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot import fastjson
 from bot.appkeys import RUNTIME
 from bot.channels.zalo.parser import parse_event, to_inbox_item
 from bot.channels.zalo.types.events import UnknownEvent
@@ -50,7 +50,7 @@ async def zalo_webhook(request: web.Request) -> web.Response:
         )
         return _error(413, "too_large", "request body too large")
     try:
-        body = json.loads(raw)
+        body = fastjson.loads(raw)
     except ValueError:
         return _error(400, "bad_json", "body is not valid JSON")
     if not isinstance(body, dict):
