@@ -80,32 +80,36 @@ class IngestBench:
             connections=self.cfg.connections, seconds=seconds,
         )  # fmt: skip
 
-    async def baseline(self) -> dict[str, Any]:
+    async def start_baseline(self) -> None:
+        """The bare server stays up (idle) for the whole ingest part: each project run is
+        paired with a baseline run right before it, on the same channel."""
         port = procs.free_port()
         args = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--secret", SECRET]
         env = procs.bot_env(self.work, "sqlite://unused", port=port, secret=SECRET)
-        proc = procs.Proc("baseline", args, env, self.work / "baseline.log")
-        out: dict[str, Any] = {}
-        try:
-            url = f"http://127.0.0.1:{port}"
-            await asyncio.to_thread(proc.wait_http, url + "/healthz")
-            for ch in CHANNELS:
-                await self._load(url, ch, warmup=True)
-                cpu0 = proc.cpu_seconds()
-                result = await self._load(url, ch)
-                out[ch] = {
-                    **result.as_dict(),
-                    "server_cpu_s": round(proc.cpu_seconds() - cpu0, 2),
-                    "server_rss_peak_mb": round(proc.memory_kb().get("VmHWM", 0) / 1024, 1),
-                }
-        finally:
-            proc.kill()
-        return out
+        self.base_proc = procs.Proc("baseline", args, env, self.work / "baseline.log")
+        self.base_url = f"http://127.0.0.1:{port}"
+        await asyncio.to_thread(self.base_proc.wait_http, self.base_url + "/healthz")
+
+    async def baseline_run(self, ch: str) -> dict[str, Any]:
+        proc = self.base_proc
+        await self._load(self.base_url, ch, warmup=True)
+        cpu0 = proc.cpu_seconds()
+        result = await self._load(self.base_url, ch)
+        return {
+            **result.as_dict(),
+            "server_cpu_s": round(proc.cpu_seconds() - cpu0, 2),
+            "server_rss_peak_mb": round(proc.memory_kb().get("VmHWM", 0) / 1024, 1),
+        }
+
+    async def baseline(self) -> dict[str, Any]:
+        return {ch: await self.baseline_run(ch) for ch in CHANNELS}
 
     async def project_run(
         self, ch: str, mode: str, database_url: str, *, redis_prefix: str = ""
     ) -> dict[str, Any]:
-        """One channel against a fresh `serve` (+ `worker` in Redis mode)."""
+        """One channel against a fresh `serve` (+ `worker` in Redis mode), right after a
+        baseline run on the same channel: machines drift, the pair is what is compared."""
+        paired = await self.baseline_run(ch)
         port = procs.free_port()
         run_dir = self.work / f"{mode}-{ch}"
         run_dir.mkdir()
@@ -144,6 +148,7 @@ class IngestBench:
         acked = result.requests - result.non2xx
         return {
             **result.as_dict(),
+            "paired_baseline": {k: paired[k] for k in ("rps", "p50_ms", "p99_ms")},
             "stored": stored,
             # Every acknowledged event is a row; a few more may be in flight at the stop.
             "durable": acked <= stored <= acked + self.cfg.connections and result.repeated == 0,
@@ -183,11 +188,15 @@ class IngestBench:
         """Baseline first, then each mode; `pg` is a prepared template (None: unavailable)."""
         self.prepare_files()
         out: dict[str, Any] = {"config": {**_cfg(self.cfg), "lines": self.lines}}
-        out["baseline"] = await self.baseline()
-        if "embedded" in modes:
-            out["embedded"] = await self.embedded()
-        if "redis" in modes:
-            out["redis"] = await self.redis_worker(pg)
+        await self.start_baseline()
+        try:
+            out["baseline"] = await self.baseline()
+            if "embedded" in modes:
+                out["embedded"] = await self.embedded()
+            if "redis" in modes:
+                out["redis"] = await self.redis_worker(pg)
+        finally:
+            self.base_proc.kill()
         return out
 
 

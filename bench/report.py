@@ -26,13 +26,14 @@ def _get(data: dict[str, Any], *path: str) -> Any:
 
 
 def ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per (mode, channel) with the ratio to the baseline on the same requests."""
+    """One row per (mode, channel) with the ratio to the baseline on the same requests,
+    measured right before it (`paired_baseline`; older results: the first baseline run)."""
     rows = []
     for mode in ("baseline", *MODES):
         for ch, run in (ingest.get(mode) or {}).items():
             if not isinstance(run, dict):
                 continue
-            base = _get(ingest, "baseline", ch, "rps")
+            base = _get(run, "paired_baseline", "rps") or _get(ingest, "baseline", ch, "rps")
             ratio = round(run["rps"] / base, 3) if base and mode != "baseline" else None
             run["ratio_to_baseline"] = ratio
             rows.append({"mode": mode, "channel": ch, **run})
@@ -179,6 +180,7 @@ def print_report(results: dict[str, Any], write: Callable[[str], None] = print) 
                 f"{r['p99_ms']:.1f}",
                 str(r["non2xx"]),
                 "-" if r["ratio_to_baseline"] is None else f"{r['ratio_to_baseline']:.2f}x",
+                "-" if not r.get("paired_baseline") else f"{r['paired_baseline']['rps']:.0f}",
                 f"{r.get('server_rss_peak_mb') or 0:.0f}",
                 f"{r.get('server_cpu_s', 0):.1f}"
                 + (f"+{r['worker_cpu_s']:.1f}" if r.get("worker_cpu_s") else ""),
@@ -195,6 +197,7 @@ def print_report(results: dict[str, Any], write: Callable[[str], None] = print) 
                 "p99 ms",
                 "non-2xx",
                 "÷ base",
+                "base req/s",
                 "RSS MB",
                 "CPU s",
                 "handled/s",

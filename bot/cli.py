@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -54,6 +55,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.WORKER_NICE and hasattr(os, "nice"):
+        os.nice(settings.WORKER_NICE)  # acks in `serve` first when both share the CPU
     install(settings.EVENT_LOOP)
     asyncio.run(_run_worker(settings))
     return 0

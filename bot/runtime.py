@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 
 from bot.backends.factory import Backends, build_backends
+from bot.backends.memory.queue import InProcessQueue
 from bot.channels.base import Channel
 from bot.channels.registry import channel_classes
 from bot.content.store import ContentStore
@@ -53,6 +54,8 @@ class Runtime:
         self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
         await self.content.start()  # a broken content file stops the start here
         self._db = await init_db(s.DATABASE_URL, pool_size=s.DATABASE_POOL_SIZE)
+        if s.DATABASE_URL.startswith("sqlite"):
+            self.inbox_writer.max_inflight = 1  # one writer: bigger batches, not parallel ones
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
         await sync_prize_stock(self.content.current.games)
@@ -71,7 +74,10 @@ class Runtime:
         register_jobs(self.backends.queue)
         await self.dispatcher.emit_startup(runtime=self)
         if consume:
-            await self.backends.queue.start({"runtime": self})
+            queue = self.backends.queue
+            if isinstance(queue, InProcessQueue):  # one process: acks before handlers
+                queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
+            await queue.start({"runtime": self})
             self.consuming = True
         log.info(
             "runtime ready: channels=%s sandbox=%s queue=%s",

@@ -9,8 +9,10 @@ load, what arrives during a flush forms the next batch.
 
 Up to `max_inflight` batches are written at once, each on its own pooled connection, so one
 slow disk flush does not hold everyone up (PostgreSQL also folds concurrent commits into one
-log flush). A user's rows are never in two batches at the same time: a later batch could
-commit first and its processing job would then see that user's events out of order.
+log flush). SQLite has one writer, so there it is 1: parallel batches would only queue for
+the connection and come out smaller. A user's rows are never in two batches at the same time:
+a later batch could commit first and its processing job would then see that user's events
+out of order.
 
 A failed flush fails every request in it, so each platform retries and nothing is lost; the
 `ON CONFLICT` dedupe makes that retry safe.
@@ -58,16 +60,25 @@ class GroupCommit:
         self._store = store
         self._after = after
         self._max_rows = max_rows
-        self._max_inflight = max_inflight
+        self.max_inflight = max_inflight
         self._pending: deque[_Waiter] = deque()
         self._busy_users: set[UserKey] = set()
         self._flushers: set[asyncio.Task[None]] = set()
         self.flushes = 0  # batches written (tests and the benchmark read these)
         self.rows = 0
+        self._last_submit = float("-inf")
+
+    def busy(self, quiet: float = 0.05) -> bool:
+        """Are webhooks arriving right now (a request waiting, or one in the last `quiet` s)?"""
+        if self._pending or self._flushers:
+            return True
+        return asyncio.get_running_loop().time() - self._last_submit < quiet
 
     async def submit(self, channel: str, items: Sequence[InboxItem]) -> int:
         """Store `items` (committed) and queue their processing; return how many were new."""
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._last_submit = loop.time()
+        done: asyncio.Future[int] = loop.create_future()
         # A waiter that went away (cancelled) must not leave an unread exception behind.
         done.add_done_callback(lambda f: f.cancelled() or f.exception())
         rows = [(channel, item) for item in items]
@@ -79,7 +90,7 @@ class GroupCommit:
         return await asyncio.shield(done)
 
     def _start_flushes(self) -> None:
-        while self._pending and len(self._flushers) < self._max_inflight:
+        while self._pending and len(self._flushers) < self.max_inflight:
             batch = self._take()
             if not batch:
                 return  # everything pending belongs to users being written right now
