@@ -24,6 +24,7 @@ from loyalty.clock import aware, next_vn_midnight, utcnow, vn_date
 from loyalty.errors import GameNotActive, InvalidInput, NoPlaysLeft, PlayNotFound, WrongGameType
 from loyalty.members import resolve
 from loyalty.models import Member, Play
+from loyalty.rawsql import play_state
 from loyalty.settle import PlayResult, award_locked, claim_outcome, log_draw, result_of
 from loyalty.stock import available_ids, snapshot
 from loyalty.txn import lock_member, retry_on_conflict
@@ -70,8 +71,11 @@ async def plays_left(member: Member, game: Game, now: datetime | None = None) ->
     return max(0, left)
 
 
-async def check_limits_locked(member_id: int, game: Game, now: datetime) -> None:
-    today, total = await _counts(member_id, game, now)
+async def check_limits_locked(
+    member_id: int, game: Game, now: datetime, counts: tuple[int, int] | None = None
+) -> None:
+    """Raise NoPlaysLeft when a limit is reached; `counts` = (today, total) if already read."""
+    today, total = counts if counts is not None else await _counts(member_id, game, now)
     if game.plays_total is not None and total >= game.plays_total:
         raise NoPlaysLeft(f"all {game.plays_total} plays of {game.id} used", next_play_at=None)
     if today >= game.plays_per_day:
@@ -117,17 +121,16 @@ async def play(
     member = await resolve(member)
 
     async def attempt() -> PlayResult:
-        found = await find_play(member.id, game.id, key)
-        if found is not None:
-            return await result_of(found, replayed=True, now=now)
-        check_window(game, now)
+        day = vn_date(now)
         async with in_transaction():
             locked = await lock_member(member.id)
-            found = await find_play(locked.id, game.id, key)
-            if found is not None:
+            # One read for the replay check and both limits (the hot path, see rawsql).
+            found_id, today, total = await play_state(locked.id, game.id, key, day)
+            if found_id is not None:
+                found = await Play.get(id=found_id)
                 return await result_of(found, replayed=True, now=now)
-            await check_limits_locked(locked.id, game, now)
-            day = vn_date(now)
+            check_window(game, now)  # a replay still answers after the game has ended
+            await check_limits_locked(locked.id, game, now, (today, total))
             snap = await snapshot(game, day)
             available = available_ids(snap)
             drawn = drawer(game, rng, available)

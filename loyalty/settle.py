@@ -60,6 +60,7 @@ async def award_locked(
             source_ref=f"play:{play.id}",
             title=prize.label,
             now=now,
+            new_ref=True,  # the play row was created in this transaction
         )
     await Award.create(
         play_id=play.id,

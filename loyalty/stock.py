@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from games.config import Game, Prize
 from loyalty.models import PrizeDailyCount, PrizeStock
+from loyalty.rawsql import stock_snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +74,13 @@ async def snapshot(game: Game, day: date) -> dict[str, dict[str, Any]]:
 
     Stock rows missing for this game (content not synced yet) are created first.
     """
-    rows = {r.prize_id: r for r in await PrizeStock.filter(game_id=game.id)}
+    rows = await stock_snapshot(game.id, day)
     if any(p.id not in rows for p in stocked(game)):
         await ensure_rows(game)
-        rows = {r.prize_id: r for r in await PrizeStock.filter(game_id=game.id)}
-    counts = {
-        c.prize_id: c.awarded for c in await PrizeDailyCount.filter(game_id=game.id, day=day)
-    }
+        rows = await stock_snapshot(game.id, day)
     out: dict[str, dict[str, Any]] = {}
     for prize in stocked(game):
-        row = rows.get(prize.id)
-        remaining = row.remaining if row else 0
-        today = counts.get(prize.id, 0)
+        remaining, today = rows.get(prize.id, (0, 0))
         under_cap = prize.daily_cap is None or today < prize.daily_cap
         out[prize.id] = {
             "remaining": remaining,

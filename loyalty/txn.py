@@ -15,20 +15,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from tortoise.exceptions import DoesNotExist, IntegrityError
+from tortoise.exceptions import IntegrityError
 
 from loyalty.errors import MemberNotFound
 from loyalty.models import Member
+from loyalty.rawsql import locked_member_row
 
 T = TypeVar("T")
 
 
 async def lock_member(member_id: int) -> Member:
-    """Lock and return the member row (call inside a transaction)."""
-    try:
-        return await Member.select_for_update().get(id=member_id)
-    except DoesNotExist:
-        raise MemberNotFound(f"no member with id {member_id}") from None
+    """Lock and return the member row (call inside a transaction).
+
+    A hand-written `SELECT … FOR UPDATE` (see `rawsql`): every play and order starts here.
+    """
+    row = await locked_member_row(member_id)
+    if row is None:
+        raise MemberNotFound(f"no member with id {member_id}")
+    return Member._init_from_db(**row)
 
 
 async def retry_on_conflict(fn: Callable[[], Awaitable[T]], attempts: int = 4) -> T:
