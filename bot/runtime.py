@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -79,6 +80,10 @@ class Runtime:
                 queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
             await queue.start({"runtime": self})
             self.consuming = True
+        # Everything built so far lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise walk it all and pause every request.
+        gc.collect()
+        gc.freeze()
         log.info(
             "runtime ready: channels=%s sandbox=%s queue=%s",
             ",".join(self.channels) or "-",

@@ -14,8 +14,10 @@ the connection and come out smaller. A user's rows are never in two batches at t
 a later batch could commit first and its processing job would then see that user's events
 out of order.
 
-A failed flush fails every request in it, so each platform retries and nothing is lost; the
-`ON CONFLICT` dedupe makes that retry safe.
+Requests are answered as soon as their rows are committed: the inbox table is the durable
+queue. The processing jobs are queued right after (a wake-up); if that fails, the periodic
+inbox sweep queues the rows instead. A failed INSERT fails every request in its batch, so
+each platform retries and nothing is lost; the `ON CONFLICT` dedupe makes that retry safe.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class GroupCommit:
     """Batch `(channel, item)` rows from concurrent callers into few, shared writes.
 
     `store` writes rows and returns the new ones with their ids; `after` runs on those new
-    rows before anyone is answered (the enqueue). `max_rows` bounds one statement (SQLite
+    rows once their waiters are answered (the enqueue). `max_rows` bounds one statement (SQLite
     and PostgreSQL cap bind parameters).
     """
 
@@ -127,16 +129,9 @@ class GroupCommit:
         return batch
 
     async def _flush(self, batch: list[_Waiter]) -> None:
+        rows = [row for waiter in batch for row in waiter.rows]
         try:
-            rows = [row for waiter in batch for row in waiter.rows]
             new = await self._store(rows)
-            await self._after(new)
-            self.flushes += 1
-            self.rows += len(rows)
-            fresh = {id(row) for row, _ in new}
-            for waiter in batch:
-                if not waiter.done.done():
-                    waiter.done.set_result(sum(id(row) in fresh for row in waiter.rows))
         except BaseException as exc:  # every waiter must hear of it, even of a cancel
             for waiter in batch:
                 if not waiter.done.done():
@@ -144,9 +139,23 @@ class GroupCommit:
             if not isinstance(exc, Exception):
                 raise
             log.warning("inbox group commit of %d request(s) failed: %r", len(batch), exc)
+            return
         finally:
+            # Committed (or failed): these users' next rows may go into another batch now.
             for waiter in batch:
                 self._busy_users -= waiter.users
+        self.flushes += 1
+        self.rows += len(rows)
+        fresh = {id(row) for row, _ in new}
+        for waiter in batch:
+            if not waiter.done.done():
+                waiter.done.set_result(sum(id(row) in fresh for row in waiter.rows))
+        # The committed rows are the durable queue; the job is only the wake-up. If it cannot
+        # be queued, the inbox sweep (`recover_inbox`) queues these rows a minute later.
+        try:
+            await self._after(new)
+        except Exception as exc:
+            log.warning("inbox: %d new row(s) stored but not queued yet: %r", len(new), exc)
 
     async def close(self) -> None:
         """Wait for the batches being written (shutdown, after the server stopped accepting)."""
