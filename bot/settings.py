@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     WEBHOOK_MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
     # uvloop when installed (it is in requirements.lock): a faster event loop for the same code.
     EVENT_LOOP: Literal["auto", "uvloop", "asyncio"] = "auto"
-    # Without Redis, jobs run inside `serve` and wait up to this many seconds while webhooks
-    # are arriving, so a burst is acknowledged first and processed right after (0: off).
+    # Without Redis, jobs run inside `serve`; while webhooks queue up (a burst) they wait up to
+    # this many seconds each, so the burst is acknowledged first and processed after (0: off).
     INGEST_PRIORITY_MAX_WAIT: float = Field(2.0, ge=0, le=60)
     # `worker` lowers its own CPU priority by this much (os.nice) so that on a shared host
     # the webhook acknowledgements in `serve` go first; 0 keeps the default priority.

@@ -68,19 +68,24 @@ class GroupCommit:
         self._flushers: set[asyncio.Task[None]] = set()
         self.flushes = 0  # batches written (tests and the benchmark read these)
         self.rows = 0
-        self._last_submit = float("-inf")
+        self._last_batch = 0  # requests in the last batch written
+        self._last_flush_at = float("-inf")
 
-    def busy(self, quiet: float = 0.05) -> bool:
-        """Are webhooks arriving right now (a request waiting, or one in the last `quiet` s)?"""
-        if self._pending or self._flushers:
+    def busy(self, crowd: int = 4, recent: float = 0.05) -> bool:
+        """Is ingest under pressure? Requests are queued behind a flush, or a flush in the
+        last `recent` seconds had to group `crowd` or more requests.
+
+        Mere activity (a steady trickle of messages) is not pressure: that is the normal day,
+        and in-process jobs must keep running then.
+        """
+        if self._pending:
             return True
-        return asyncio.get_running_loop().time() - self._last_submit < quiet
+        since = asyncio.get_running_loop().time() - self._last_flush_at
+        return self._last_batch >= crowd and since < recent
 
     async def submit(self, channel: str, items: Sequence[InboxItem]) -> int:
         """Store `items` (committed) and queue their processing; return how many were new."""
-        loop = asyncio.get_running_loop()
-        self._last_submit = loop.time()
-        done: asyncio.Future[int] = loop.create_future()
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         # A waiter that went away (cancelled) must not leave an unread exception behind.
         done.add_done_callback(lambda f: f.cancelled() or f.exception())
         rows = [(channel, item) for item in items]
@@ -146,6 +151,8 @@ class GroupCommit:
                 self._busy_users -= waiter.users
         self.flushes += 1
         self.rows += len(rows)
+        self._last_batch = len(batch)
+        self._last_flush_at = asyncio.get_running_loop().time()
         fresh = {id(row) for row, _ in new}
         for waiter in batch:
             if not waiter.done.done():

@@ -38,9 +38,9 @@ class InProcessQueue(JobQueue):
 
     `yield_to(busy, max_wait)`: in the one-process mode the jobs share the CPU with the
     webhooks, and a burst of events would slow every acknowledgement. While `busy()` says
-    the foreground is under load, a worker waits before starting its next job, at most
-    `max_wait` seconds (then it runs anyway, so work never starves), and only one job at a
-    time starts that way.
+    the webhooks are under pressure (requests queueing, not merely arriving), a worker waits
+    before starting its next job, at most `max_wait` seconds (then it runs anyway, so work
+    never starves), and only one job at a time starts that way.
     """
 
     def __init__(
