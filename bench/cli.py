@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--modes", default="embedded,redis", help="ingest modes: embedded, redis")
     p.add_argument("--quick", action="store_true", help="shorter runs (a smoke test)")
-    p.add_argument("--seconds", type=int, default=None, help="seconds per ingest run (8)")
+    p.add_argument("--seconds", type=int, default=None, help="seconds per ingest round (4)")
+    p.add_argument("--rounds", type=int, default=3, help="baseline/project turns per run (3)")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--sustained", type=int, default=None, help="plays in the sustained run (2000)")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -78,13 +79,17 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             wrk = ensure_wrk()
             results["generator"] = "wrk" if wrk else "python"
             cfg = IngestConfig(
-                seconds=args.seconds or (3 if args.quick else 8),
+                seconds=args.seconds or (2 if args.quick else 4),
+                rounds=1 if args.quick else args.rounds,
                 warmup_seconds=1 if args.quick else 2,
                 connections=args.connections,
-                lines=20_000 if args.quick else 60_000,
+                lines=10_000 if args.quick else 20_000,
             )
             modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
-            _say(f"webhook ingest: baseline, then {', '.join(modes)} ({cfg.seconds} s per run)")
+            _say(
+                f"webhook ingest: baseline, then {', '.join(modes)} "
+                f"({cfg.rounds} x {cfg.seconds} s per run, taking turns with the baseline)"
+            )
             results["ingest"] = await IngestBench(cfg, wrk, work).run(modes, pg)
     finally:
         if pg is not None:

@@ -25,10 +25,11 @@ CHANNELS = ("messenger", "zalo")
 
 @dataclass(slots=True)
 class IngestConfig:
-    seconds: int = 8
+    seconds: int = 4  # per round
+    rounds: int = 3  # baseline and project take turns this many times
     warmup_seconds: int = 2
     connections: int = 32
-    lines: int = 60_000  # distinct bodies per channel: more than the project can send in a run
+    lines: int = 20_000  # distinct bodies per channel and round: more than a round can send
 
 
 async def _inbox_counts(database_url: str) -> dict[str, int]:
@@ -60,23 +61,28 @@ def _total(counts: dict[str, int]) -> int:
 class IngestBench:
     def __init__(self, cfg: IngestConfig, wrk: str | None, work: Path) -> None:
         self.cfg, self.wrk, self.work = cfg, wrk, work
-        self.files: dict[str, Path] = {}
+        self.files: dict[str, list[Path]] = {}  # one file of new events per round
         self.warm: dict[str, Path] = {}
         self.lines: dict[str, int] = {}
 
     def prepare_files(self) -> None:
         run = secrets.token_hex(3)
         for ch in CHANNELS:
-            self.files[ch] = self.work / f"{ch}.txt"
-            self.lines[ch] = write_file(self.files[ch], generate(ch, self.cfg.lines, run=run))
+            self.files[ch] = []
+            for r in range(self.cfg.rounds):
+                path = self.work / f"{ch}-{r}.txt"
+                self.lines[ch] = write_file(path, generate(ch, self.cfg.lines, run=f"{run}r{r}"))
+                self.files[ch].append(path)
             self.warm[ch] = self.work / f"{ch}-warmup.txt"
-            write_file(self.warm[ch], generate(ch, 20_000, run=run + "w"))
+            write_file(self.warm[ch], generate(ch, 5_000, run=run + "w"))
 
-    async def _load(self, url: str, ch: str, *, warmup: bool = False) -> LoadResult:
-        file = self.warm[ch] if warmup else self.files[ch]
+    async def _load(self, url: str, ch: str, *, round_: int = -1) -> LoadResult:
+        """A measured round (`round_` >= 0, its own events) or the warm-up (-1)."""
+        warmup = round_ < 0
+        file = self.warm[ch] if warmup else self.files[ch][round_]
         seconds = self.cfg.warmup_seconds if warmup else self.cfg.seconds
         return await run_load(
-            self.wrk, url, file, 20_000 if warmup else self.lines[ch],
+            self.wrk, url, file, 5_000 if warmup else self.lines[ch],
             connections=self.cfg.connections, seconds=seconds,
         )  # fmt: skip
 
@@ -90,26 +96,33 @@ class IngestBench:
         self.base_url = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(self.base_proc.wait_http, self.base_url + "/healthz")
 
-    async def baseline_run(self, ch: str) -> dict[str, Any]:
-        proc = self.base_proc
-        await self._load(self.base_url, ch, warmup=True)
-        cpu0 = proc.cpu_seconds()
-        result = await self._load(self.base_url, ch)
-        return {
-            **result.as_dict(),
-            "server_cpu_s": round(proc.cpu_seconds() - cpu0, 2),
-            "server_rss_peak_mb": round(proc.memory_kb().get("VmHWM", 0) / 1024, 1),
-        }
+    async def _baseline_round(self, ch: str, round_: int) -> tuple[LoadResult, float]:
+        cpu0 = self.base_proc.cpu_seconds()
+        result = await self._load(self.base_url, ch, round_=round_)
+        return result, self.base_proc.cpu_seconds() - cpu0
 
     async def baseline(self) -> dict[str, Any]:
-        return {ch: await self.baseline_run(ch) for ch in CHANNELS}
+        """The bare server alone, every channel, as many rounds as a project run."""
+        out: dict[str, Any] = {}
+        for ch in CHANNELS:
+            await self._load(self.base_url, ch)
+            done = [await self._baseline_round(ch, r) for r in range(self.cfg.rounds)]
+            out[ch] = {
+                **_merge([res for res, _ in done]),
+                "server_cpu_s": round(sum(cpu for _, cpu in done), 2),
+                "server_rss_peak_mb": round(self.base_proc.memory_kb().get("VmHWM", 0) / 1024, 1),
+            }
+        return out
 
     async def project_run(
         self, ch: str, mode: str, database_url: str, *, redis_prefix: str = ""
     ) -> dict[str, Any]:
-        """One channel against a fresh `serve` (+ `worker` in Redis mode), right after a
-        baseline run on the same channel: machines drift, the pair is what is compared."""
-        paired = await self.baseline_run(ch)
+        """One channel against a fresh `serve` (+ `worker` in Redis mode).
+
+        The bare baseline and the project take turns, round by round, on the same requests:
+        shared machines drift by tens of percent within a minute, and interleaving puts the
+        same drift on both sides of the ratio.
+        """
         port = procs.free_port()
         run_dir = self.work / f"{mode}-{ch}"
         run_dir.mkdir()
@@ -122,17 +135,23 @@ class IngestBench:
         worker = (
             procs.start_bot("worker", "worker", env, run_dir / "worker.log") if redis_url else None
         )
+        base: list[LoadResult] = []
+        mine: list[LoadResult] = []
+        cpu = wcpu = 0.0
         try:
             url = f"http://127.0.0.1:{port}"
             await asyncio.to_thread(serve.wait_http, url + "/healthz")
-            await self._load(url, ch, warmup=True)
+            await self._load(url, ch)
+            await self._load(self.base_url, ch)
             await asyncio.sleep(0.3)
             before = await _inbox_counts(database_url)
-            cpu0 = serve.cpu_seconds()
-            wcpu0 = worker.cpu_seconds() if worker else 0.0
-            result = await self._load(url, ch)
-            cpu = serve.cpu_seconds() - cpu0
-            wcpu = worker.cpu_seconds() - wcpu0 if worker else 0.0
+            for r in range(self.cfg.rounds):
+                base.append((await self._baseline_round(ch, r))[0])
+                cpu0 = serve.cpu_seconds()
+                wcpu0 = worker.cpu_seconds() if worker else 0.0
+                mine.append(await self._load(url, ch, round_=r))
+                cpu += serve.cpu_seconds() - cpu0
+                wcpu += worker.cpu_seconds() - wcpu0 if worker else 0.0
             mem = serve.memory_kb()
             wmem = worker.memory_kb() if worker else {}
             await asyncio.sleep(0.3)
@@ -143,18 +162,24 @@ class IngestBench:
             serve.kill()
             if worker:
                 worker.kill()
+        result = _merge(mine)
+        paired = _merge(base)
         stored = _total(after) - _total(before)
         handled = after.get("done", 0) - before.get("done", 0)
-        acked = result.requests - result.non2xx
+        acked = result["requests"] - result["non2xx"]
+        slack = self.cfg.connections * self.cfg.rounds  # in flight when a round stopped
         return {
-            **result.as_dict(),
+            **result,
             "paired_baseline": {k: paired[k] for k in ("rps", "p50_ms", "p99_ms")},
+            "round_ratios": [
+                round(m.rps / b.rps, 3) if b.rps else None for m, b in zip(mine, base, strict=True)
+            ],
             "stored": stored,
-            # Every acknowledged event is a row; a few more may be in flight at the stop.
-            "durable": acked <= stored <= acked + self.cfg.connections and result.repeated == 0,
+            # Every acknowledged event is a row; a few more may be in flight at each stop.
+            "durable": acked <= stored <= acked + slack and result["repeated"] == 0,
             "inbox_after": after,
             # Events the handlers finished during the run (the rest waits in the inbox).
-            "handled_per_s": round(handled / result.seconds, 1) if result.seconds else None,
+            "handled_per_s": round(handled / result["seconds"], 1) if result["seconds"] else None,
             "server_cpu_s": round(cpu, 2),
             "worker_cpu_s": round(wcpu, 2),
             "server_rss_peak_mb": round(mem.get("VmHWM", 0) / 1024, 1),
@@ -200,8 +225,30 @@ class IngestBench:
         return out
 
 
+def _merge(runs: list[LoadResult]) -> dict[str, Any]:
+    """Rounds as one run: counts add up, rates over the summed time, the worst p50/p99."""
+    seconds = sum(r.seconds for r in runs)
+    requests = sum(r.requests for r in runs)
+    return {
+        "generator": runs[0].generator,
+        "connections": runs[0].connections,
+        "rounds": len(runs),
+        "requests": requests,
+        "repeated": sum(r.repeated for r in runs),
+        "seconds": round(seconds, 3),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": max(r.p50_ms for r in runs),
+        "p90_ms": max(r.p90_ms for r in runs),
+        "p99_ms": max(r.p99_ms for r in runs),
+        "max_ms": max(r.max_ms for r in runs),
+        "non2xx": sum(r.non2xx for r in runs),
+        "socket_errors": sum(r.socket_errors for r in runs),
+    }
+
+
 def _cfg(cfg: IngestConfig) -> dict[str, Any]:
     return {
+        "rounds": cfg.rounds,
         "seconds": cfg.seconds,
         "warmup_seconds": cfg.warmup_seconds,
         "connections": cfg.connections,

@@ -169,7 +169,8 @@ def print_report(results: dict[str, Any], write: Callable[[str], None] = print) 
         write("")
         write(
             f"Webhook ingest: {ingest['config']['connections']} connections, "
-            f"{ingest['config']['seconds']} s per run, generator {results['generator']}"
+            f"{ingest['config'].get('rounds', 1)} x {ingest['config']['seconds']} s per run "
+            f"(turns with the baseline), generator {results['generator']}"
         )
         rows = [
             [
