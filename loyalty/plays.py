@@ -14,7 +14,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -23,9 +24,10 @@ from games.draw import Outcome, draw
 from loyalty.clock import aware, next_vn_midnight, utcnow, vn_date
 from loyalty.errors import GameNotActive, InvalidInput, NoPlaysLeft, PlayNotFound, WrongGameType
 from loyalty.members import resolve
-from loyalty.models import Member, Play
-from loyalty.rawsql import play_state
+from loyalty.models import Member, Play, Voucher
+from loyalty.rawsql import is_postgres, play_state
 from loyalty.settle import PlayResult, award_locked, claim_outcome, log_draw, result_of
+from loyalty.settle_pg import write_play
 from loyalty.stock import available_ids, snapshot
 from loyalty.txn import lock_member, retry_on_conflict
 from loyalty.vouchers import view
@@ -135,24 +137,18 @@ async def play(
             available = available_ids(snap)
             drawn = drawer(game, rng, available)
             final = await claim_outcome(game, drawn, available, day)
-            record = await Play.create(
-                member_id=locked.id,
-                game_id=game.id,
-                game_type=game.type,
-                game_version=version,
-                idempotency_key=key,
-                day=day,
-                status="done",
-                prize_id=final.prize_id,
-                is_win=final.is_win,
-                slice_index=final.slice_index,
-                created_at=now,
-                finished_at=now,
-            )
-            voucher = await award_locked(locked, game, record, final, now)
-            await log_draw(locked, record, drawn, final, snap, rng, now)
+            if is_postgres():  # one round trip while the prize's stock row is locked
+                written = await write_play(
+                    locked, game, version=version, key=key, day=day, drawn=drawn,
+                    final=final, snap=snap, rng=rng, now=now,
+                )  # fmt: skip
+                play_id, voucher = written.play_id, written.voucher
+            else:
+                play_id, voucher = await _write_play_orm(
+                    locked, game, version, key, day, drawn, final, snap, rng, now
+                )
         return PlayResult(
-            play_id=record.id,
+            play_id=play_id,
             game_id=game.id,
             game_version=version,
             prize_id=final.prize_id,
@@ -164,3 +160,35 @@ async def play(
         )
 
     return await retry_on_conflict(attempt)
+
+
+async def _write_play_orm(
+    locked: Member,
+    game: Game,
+    version: str,
+    key: str,
+    day: date,
+    drawn: Outcome,
+    final: Outcome,
+    snap: dict[str, Any],
+    rng: random.Random,
+    now: datetime,
+) -> tuple[int, Voucher | None]:
+    """The same rows as `settle_pg.write_play`, through the ORM (SQLite)."""
+    record = await Play.create(
+        member_id=locked.id,
+        game_id=game.id,
+        game_type=game.type,
+        game_version=version,
+        idempotency_key=key,
+        day=day,
+        status="done",
+        prize_id=final.prize_id,
+        is_win=final.is_win,
+        slice_index=final.slice_index,
+        created_at=now,
+        finished_at=now,
+    )
+    voucher = await award_locked(locked, game, record, final, now)
+    await log_draw(locked, record, drawn, final, snap, rng, now)
+    return record.id, voucher

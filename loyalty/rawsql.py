@@ -90,3 +90,29 @@ async def locked_member_row(member_id: int) -> dict[str, Any] | None:
     else:
         rows = await conn.execute_query_dict("SELECT * FROM member WHERE id = ?", [member_id])
     return rows[0] if rows else None
+
+
+async def execute(sql: str, *params: Any) -> int:
+    """Run a write (with `?` marks); return the number of rows it changed."""
+    conn, postgres = _conn()
+    if postgres:
+        sql = _numbered(sql)
+    else:
+        params = tuple(_day(p, False) if type(p) is date else p for p in params)
+    changed, _ = await conn.execute_query(sql, list(params))
+    return int(changed)
+
+
+async def take_stock_unit(game_id: str, prize_id: str) -> bool:
+    """Take one unit if any is left (the claim that makes over-allocation impossible)."""
+    changed = await execute(
+        "UPDATE prize_stock SET remaining = remaining - 1, awarded = awarded + 1"
+        " WHERE game_id = ? AND prize_id = ? AND remaining > 0",
+        game_id,
+        prize_id,
+    )
+    return changed == 1
+
+
+def is_postgres() -> bool:
+    return _conn()[1]

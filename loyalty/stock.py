@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from games.config import Game, Prize
 from loyalty.models import PrizeDailyCount, PrizeStock
-from loyalty.rawsql import stock_snapshot
+from loyalty.rawsql import stock_snapshot, take_stock_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +109,7 @@ async def claim_locked(game: Game, prize: Prize, day: date) -> bool:
         ).update(awarded=F("awarded") + 1)
         if counted != 1:
             return False
-    taken = await PrizeStock.filter(game_id=game.id, prize_id=prize.id, remaining__gt=0).update(
-        remaining=F("remaining") - 1, awarded=F("awarded") + 1
-    )
-    if taken == 1:
+    if await take_stock_unit(game.id, prize.id):
         return True
     if prize.daily_cap is not None:  # give the day's slot back: nothing was awarded
         await PrizeDailyCount.filter(game_id=game.id, prize_id=prize.id, day=day).update(
