@@ -103,6 +103,10 @@ def _say(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from bot.eventloop import install
+
+    # The plays run in this process: on the loop `serve` would run them on (EVENT_LOOP).
+    loop_name = install(os.environ.get("EVENT_LOOP", "auto"))  # type: ignore[arg-type]
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         try:
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: failed: {exc}", file=sys.stderr)
             return 2
     results["duration_s"] = round(time.monotonic() - start, 1)
+    results["event_loop"] = loop_name
     found = print_report(results)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nbench: {results['duration_s']} s; raw numbers in {args.out}")

@@ -22,10 +22,17 @@ from tortoise.transactions import in_transaction
 from games.config import Game
 from games.draw import Outcome, draw
 from loyalty.clock import aware, next_vn_midnight, utcnow, vn_date
-from loyalty.errors import GameNotActive, InvalidInput, NoPlaysLeft, PlayNotFound, WrongGameType
+from loyalty.errors import (
+    GameNotActive,
+    InvalidInput,
+    MemberNotFound,
+    NoPlaysLeft,
+    PlayNotFound,
+    WrongGameType,
+)
 from loyalty.members import resolve
 from loyalty.models import Member, Play, Voucher
-from loyalty.rawsql import is_postgres, play_state
+from loyalty.rawsql import is_postgres, live_member_id, play_state
 from loyalty.settle import PlayResult, award_locked, claim_outcome, log_draw, result_of
 from loyalty.settle_pg import write_play
 from loyalty.stock import available_ids, snapshot
@@ -120,12 +127,14 @@ async def play(
     key = check_key(idempotency_key)
     now = now or utcnow()
     version = config_version or game.version()
-    member = await resolve(member)
+    live_id = await live_member_id(member.id)  # after a merge, the play goes to the live member
+    if live_id is None:
+        raise MemberNotFound(f"no member with id {member.id}")
 
     async def attempt() -> PlayResult:
         day = vn_date(now)
         async with in_transaction():
-            locked = await lock_member(member.id)
+            locked = await lock_member(live_id)
             # One read for the replay check and both limits (the hot path, see rawsql).
             found_id, today, total = await play_state(locked.id, game.id, key, day)
             if found_id is not None:

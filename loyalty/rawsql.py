@@ -116,3 +116,20 @@ async def take_stock_unit(game_id: str, prize_id: str) -> bool:
 
 def is_postgres() -> bool:
     return _conn()[1]
+
+
+async def live_member_id(member_id: int) -> int | None:
+    """`members.resolve` for the hot path: follow `merged_into` by id only (None: no such
+    member). A loop in the chain stops at the last member not seen before, like `resolve`."""
+    seen: set[int] = set()
+    current: int | None = member_id
+    last: int | None = None
+    while current is not None and current not in seen:
+        rows = await fetch("SELECT merged_into_id FROM member WHERE id = ?", current)
+        if not rows:
+            return last
+        seen.add(current)
+        last = current
+        merged = rows[0]["merged_into_id"]
+        current = None if merged is None else int(merged)
+    return last
