@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--sustained", type=int, default=None, help="plays in the sustained run (2000)")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="attach py-spy to serve/worker during the ingest rounds, write stacks to DIR",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return p
 
@@ -90,7 +97,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 f"webhook ingest: baseline, then {', '.join(modes)} "
                 f"({cfg.rounds} x {cfg.seconds} s per run, taking turns with the baseline)"
             )
-            results["ingest"] = await IngestBench(cfg, wrk, work).run(modes, pg)
+            results["ingest"] = await IngestBench(cfg, wrk, work, args.profile).run(modes, pg)
     finally:
         if pg is not None:
             await pg.close()

@@ -59,8 +59,11 @@ def _total(counts: dict[str, int]) -> int:
 
 
 class IngestBench:
-    def __init__(self, cfg: IngestConfig, wrk: str | None, work: Path) -> None:
+    def __init__(
+        self, cfg: IngestConfig, wrk: str | None, work: Path, profile_dir: Path | None = None
+    ) -> None:
         self.cfg, self.wrk, self.work = cfg, wrk, work
+        self.profile_dir = profile_dir  # py-spy profiles of serve/worker during the rounds
         self.files: dict[str, list[Path]] = {}  # one file of new events per round
         self.warm: dict[str, Path] = {}
         self.lines: dict[str, int] = {}
@@ -145,6 +148,7 @@ class IngestBench:
             await self._load(self.base_url, ch)
             await asyncio.sleep(0.3)
             before = await _inbox_counts(database_url)
+            spies = self._profile(f"{mode}-{ch}", serve, worker)
             for r in range(self.cfg.rounds):
                 base.append((await self._baseline_round(ch, r))[0])
                 cpu0 = serve.cpu_seconds()
@@ -154,6 +158,8 @@ class IngestBench:
                 wcpu += worker.cpu_seconds() - wcpu0 if worker else 0.0
             mem = serve.memory_kb()
             wmem = worker.memory_kb() if worker else {}
+            for spy in spies:
+                spy.stop()
             await asyncio.sleep(0.3)
             after = await _inbox_counts(database_url)
             if serve.popen.poll() is not None:
@@ -186,6 +192,15 @@ class IngestBench:
             "server_rss_end_mb": round(mem.get("VmRSS", 0) / 1024, 1),
             "worker_rss_peak_mb": round(wmem.get("VmHWM", 0) / 1024, 1) if worker else None,
         }
+
+    def _profile(self, label: str, serve: procs.Proc, worker: procs.Proc | None) -> list[Any]:
+        """Attach py-spy to the processes for the measured rounds (`--profile DIR`)."""
+        if self.profile_dir is None:
+            return []
+        pairs = [("serve", serve)] + ([("worker", worker)] if worker else [])
+        return [
+            procs.Spy(proc.pid, self.profile_dir / f"{label}-{name}.txt") for name, proc in pairs
+        ]
 
     async def embedded(self) -> dict[str, Any]:
         dbs = procs.SqliteFiles(self.work)

@@ -153,6 +153,30 @@ def run_bot(args: list[str], env: dict[str, str], log: Path) -> None:
         raise RuntimeError(f"python -m bot {' '.join(args)} failed:\n{log.read_text()[-2000:]}")
 
 
+class Spy:
+    """`py-spy record` attached to a running process; collapsed stacks, one line per stack
+    with its sample count (`flamegraph.pl` or speedscope read them)."""
+
+    def __init__(self, pid: int, out: Path, rate: int = 200) -> None:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.popen = subprocess.Popen(
+            [spy, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+             "--output", str(out), "--nonblocking"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Stop sampling; py-spy writes the file on SIGINT."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+
+
 def start_bot(name: str, command: str, env: dict[str, str], log: Path) -> Proc:
     return Proc(name, [sys.executable, "-m", "bot", command], env, log)
 
