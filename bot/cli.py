@@ -27,12 +27,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app import build_app
     from bot.eventloop import install
     from bot.logs import setup_logging
+    from bot.runtime import Runtime
 
     settings = _settings()
     setup_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     install(settings.EVENT_LOOP)
+    app = build_app(settings)
+
+    async def freeze(app: web.Application) -> None:  # after the runtime started
+        Runtime.freeze_heap()
+
+    app.on_startup.append(freeze)
     web.run_app(
-        build_app(settings),
+        app,
         host=settings.APP_HOST,
         port=settings.APP_PORT,
         shutdown_timeout=30,
@@ -67,6 +74,7 @@ async def _run_worker(settings: Settings) -> None:
 
     runtime = Runtime(settings)
     await runtime.start(consume=True)
+    runtime.freeze_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -80,16 +80,24 @@ class Runtime:
                 queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
             await queue.start({"runtime": self})
             self.consuming = True
-        # Everything built so far lives as long as the process: keep it out of the garbage
-        # collector's full passes, which otherwise walk it all and pause every request.
-        gc.collect()
-        gc.freeze()
         log.info(
             "runtime ready: channels=%s sandbox=%s queue=%s",
             ",".join(self.channels) or "-",
             ",".join(n for n, c in self.channels.items() if c.sandbox) or "-",
             "redis" if s.REDIS_URL else "in-process",
         )
+
+    @staticmethod
+    def freeze_heap() -> None:
+        """Keep what start-up built out of the garbage collector's full passes.
+
+        Settings, content, templates, fonts, models, routes: all of it lives as long as the
+        process, and every full collection walked it again, pausing requests for tens of ms
+        (the p99 of the ingest benchmark). Called by `serve` and `worker` once started; not in
+        tests, where many runtimes come and go in one process.
+        """
+        gc.collect()
+        gc.freeze()
 
     async def dispatch(self, event: Event, *, inbox_id: int | None = None) -> Any:
         """Feed one neutral event through the routers with the per-event services."""
