@@ -3,8 +3,9 @@
 orjson parses and writes several times faster, which matters when every webhook is parsed
 once and stored once. It is stricter (no NaN), so anything it refuses goes through `json` and
 gets exactly the old behaviour. It also reads integers beyond 64 bits as floats, silently;
-a body with a run of 20 or more digits (where such an integer could hide) goes through `json`
-too, which keeps every digit. Platform ids are shorter (Zalo's are 19 digits, as strings).
+a body with a run of 20 digits, or of 19 after a minus sign (where such an integer could
+hide), goes through `json` too, which keeps every digit. Platform ids are shorter (Zalo's are
+19 digits, as strings).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ except ImportError:  # pragma: no cover - orjson is in requirements.lock
     orjson = None  # type: ignore[assignment]
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{20}")
-_LONG_DIGITS_STR = re.compile(r"[0-9]{20}")
+# Beyond 64 bits: 20 digits, or 19 after a minus sign (below -9223372036854775808).
+_LONG_DIGITS = re.compile(rb"-[0-9]{19}|[0-9]{20}")
+_LONG_DIGITS_STR = re.compile(r"-[0-9]{19}|[0-9]{20}")
 
 
 def loads(raw: bytes | str) -> Any:
