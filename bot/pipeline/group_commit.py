@@ -55,7 +55,13 @@ class GroupCommit:
     """
 
     def __init__(
-        self, store: StoreFn, after: AfterFn, *, max_rows: int = 400, max_inflight: int = 4
+        self,
+        store: StoreFn,
+        after: AfterFn,
+        *,
+        max_rows: int = 400,
+        max_inflight: int = 4,
+        crowd: int = 4,
     ) -> None:
         if max_rows < 1 or max_inflight < 1:
             raise ValueError("max_rows and max_inflight must be at least 1")
@@ -68,20 +74,23 @@ class GroupCommit:
         self._flushers: set[asyncio.Task[None]] = set()
         self.flushes = 0  # batches written (tests and the benchmark read these)
         self.rows = 0
-        self._last_batch = 0  # requests in the last batch written
-        self._last_flush_at = float("-inf")
+        self.crowd = crowd
+        self._pressure_at = float("-inf")  # when requests last had to queue or crowd a batch
 
-    def busy(self, crowd: int = 4, recent: float = 0.05) -> bool:
-        """Is ingest under pressure? Requests are queued behind a flush, or a flush in the
-        last `recent` seconds had to group `crowd` or more requests.
+    def busy(self, hold: float = 0.5) -> bool:
+        """Is ingest under pressure? Requests are queued behind a flush now, or were within
+        the last `hold` seconds, or a batch that recent grouped `crowd` or more requests.
 
         Mere activity (a steady trickle of messages) is not pressure: that is the normal day,
-        and in-process jobs must keep running then.
+        and in-process jobs must keep running then. The `hold` keeps a burst one pressure
+        period instead of flickering between its batches.
         """
         if self._pending:
             return True
-        since = asyncio.get_running_loop().time() - self._last_flush_at
-        return self._last_batch >= crowd and since < recent
+        return asyncio.get_running_loop().time() - self._pressure_at < hold
+
+    def _pressure(self) -> None:
+        self._pressure_at = asyncio.get_running_loop().time()
 
     async def submit(self, channel: str, items: Sequence[InboxItem]) -> int:
         """Store `items` (committed) and queue their processing; return how many were new."""
@@ -104,6 +113,8 @@ class GroupCommit:
             task = asyncio.create_task(self._flush(batch), name="inbox-group-commit")
             self._flushers.add(task)
             task.add_done_callback(self._flushed)
+        if self._pending:
+            self._pressure()  # requests are waiting for a free flush
 
     def _flushed(self, task: asyncio.Task[None]) -> None:
         self._flushers.discard(task)
@@ -151,8 +162,8 @@ class GroupCommit:
                 self._busy_users -= waiter.users
         self.flushes += 1
         self.rows += len(rows)
-        self._last_batch = len(batch)
-        self._last_flush_at = asyncio.get_running_loop().time()
+        if len(batch) >= self.crowd:
+            self._pressure()
         fresh = {id(row) for row, _ in new}
         for waiter in batch:
             if not waiter.done.done():

@@ -339,7 +339,7 @@ async def test_busy_means_requests_queue_up_not_mere_activity() -> None:
     """In-process jobs yield to ingest only under pressure, not to a normal trickle."""
     inbox = FakeInbox()
     inbox.gate = asyncio.Event()
-    writer = GroupCommit(inbox.store, inbox.after, max_inflight=1)
+    writer = GroupCommit(inbox.store, inbox.after, max_inflight=1, crowd=4)
     assert not writer.busy()
     trickle = submit(writer, "u1", "a")
     await settle()
@@ -349,18 +349,25 @@ async def test_busy_means_requests_queue_up_not_mere_activity() -> None:
     assert writer.busy()  # a request waits behind the flush
     inbox.gate.set()
     await asyncio.gather(trickle, queued)
-    assert not writer.busy(recent=3600)  # the last batch grouped one request only
+    assert writer.busy(hold=3600)  # that burst was moments ago
+    assert not writer.busy(hold=0.0)  # and it is over now
+
+    calm = GroupCommit(inbox.store, inbox.after, max_inflight=4, crowd=4)
+    for n in range(3):  # one at a time, each written alone: a trickle
+        await submit(calm, f"t{n}", f"t{n}")
+    assert not calm.busy(hold=3600)
+
     inbox.gate = asyncio.Event()
-    crowd = [submit(writer, "u0", "held")]
+    crowded = GroupCommit(inbox.store, inbox.after, max_inflight=1, crowd=4)
+    crowd = [submit(crowded, "u0", "held")]
     await settle()
-    crowd += [submit(writer, f"u{n}", f"c{n}") for n in range(1, 5)]
+    crowd += [submit(crowded, f"u{n}", f"c{n}") for n in range(1, 5)]
     await settle()
     inbox.gate.set()
     await asyncio.gather(*crowd)
     assert inbox.keys(-1) == ["c1", "c2", "c3", "c4"]
-    assert writer.busy(crowd=4, recent=3600)  # a crowded batch just now: still pressure
-    assert not writer.busy(crowd=5, recent=3600)
-    assert not writer.busy(crowd=4, recent=0.0)
+    assert crowded.busy(hold=3600)  # a crowded batch counts as pressure for `hold`
+    assert not crowded.busy(hold=0.0)
 
 
 def test_bounds_must_be_positive() -> None:
