@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
@@ -23,7 +24,7 @@ from tortoise.transactions import in_transaction
 from loyalty.clock import utcnow, vn_date, vn_midnight
 from loyalty.config import LoyaltyConfig, Tier
 from loyalty.models import Member, PointsEntry, Voucher
-from loyalty.txn import lock_member
+from loyalty.txn import lock_member, retry_on_conflict
 from loyalty.vouchers import SOURCE_TIER_REWARD, issue_locked
 
 
@@ -222,7 +223,8 @@ async def reevaluate(
                 TierChange(member.id, member.member_code, old, target.name, points, direction)
             )
             continue
-        change = await _apply(member.id, config, now)
+        # A voucher-code clash (UNIQUE) rolls the member's change back: run it again.
+        change = await retry_on_conflict(partial(_apply, member.id, config, now))
         if change is not None:
             changes.append(change)
     return changes

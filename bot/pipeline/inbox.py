@@ -2,8 +2,9 @@
 
 The webhook inserts each item with `ON CONFLICT DO NOTHING` on `(channel, dedupe_key)`: a
 platform retry (even five identical POSTs at once) finds the row already there and stops.
-Each new row gets one queue job; the job takes the user's lock and drains that user's pending
-rows oldest first, so handlers see a user's events in order and never two at a time.
+Concurrent webhooks share one INSERT (`group_commit`). Each user with new rows in a batch gets
+one queue job; the job takes the user's lock and drains that user's pending rows oldest first,
+so handlers see a user's events in order and never two at a time.
 """
 
 from __future__ import annotations
