@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from bot.backends.memory import InProcessQueue
+
+
+async def _until(check: Callable[[], bool], tries: int = 200) -> None:
+    """Step the loop until `check()` holds (bounded: 10 ms a step)."""
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(0.01)
 
 
 def _queue(seen: list[str], *, busy: list[bool], max_wait: float) -> InProcessQueue:
@@ -24,10 +33,7 @@ async def test_jobs_run_at_once_when_not_busy() -> None:
     queue = _queue(seen, busy=[False], max_wait=30)
     await queue.start({})
     await queue.enqueue("job", "a")
-    for _ in range(50):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: bool(seen))
     assert seen == ["a"]
     await queue.close()
 
@@ -41,10 +47,7 @@ async def test_jobs_wait_while_busy_and_start_when_quiet() -> None:
     await asyncio.sleep(0.2)
     assert seen == []  # held back: the webhooks go first
     busy[0] = False
-    for _ in range(100):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: bool(seen))
     assert seen == ["a"]
     await queue.close()
 
@@ -55,10 +58,7 @@ async def test_a_job_never_waits_longer_than_max_wait() -> None:
     await queue.start({})
     for name in ("a", "b", "c"):
         await queue.enqueue("job", name)
-    for _ in range(200):
-        if len(seen) == 3:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: len(seen) == 3)
     assert sorted(seen) == ["a", "b", "c"]  # busy all along, yet everything ran
     await queue.close()
 
@@ -68,10 +68,7 @@ async def test_zero_max_wait_turns_it_off() -> None:
     queue = _queue(seen, busy=[True], max_wait=0)
     await queue.start({})
     await queue.enqueue("job", "a")
-    for _ in range(50):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: bool(seen))
     assert seen == ["a"]
     await queue.close()
 
