@@ -31,12 +31,6 @@ MAX_ATTEMPTS = 5
 NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
 
 
-async def store_items(channel: str, items: list[InboxItem]) -> list[tuple[int, InboxItem]]:
-    """Insert new items in one statement; return (row id, item) for the ones not seen before."""
-    stored = await store_rows([(channel, item) for item in items])
-    return [(row_id, item) for (_, item), row_id in stored]
-
-
 async def store_rows(
     rows: Sequence[tuple[str, InboxItem]],
 ) -> list[tuple[tuple[str, InboxItem], int]]:

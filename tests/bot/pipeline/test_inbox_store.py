@@ -6,7 +6,12 @@ import asyncio
 
 from bot.channels.base import InboxItem
 from bot.models import InboxEvent
-from bot.pipeline.inbox import store_items
+from bot.pipeline.inbox import store_rows
+
+
+async def store_items(channel: str, items: list[InboxItem]) -> list[InboxItem]:
+    """Store one channel's items; return the ones that were new, in order."""
+    return [item for (_, item), _ in await store_rows([(channel, i) for i in items])]
 
 
 def _item(key: str, user: str = "u1", text: str = "Chào shop") -> InboxItem:
@@ -28,8 +33,8 @@ async def test_same_item_stored_once_under_concurrency(db: str) -> None:
 async def test_batch_returns_only_new_items_and_keeps_utf8(db: str) -> None:
     first = await store_items("messenger", [_item("a"), _item("b", text="Bắt đầu")])
     second = await store_items("messenger", [_item("b"), _item("c", user="u2")])
-    assert [i.dedupe_key for _, i in first] == ["a", "b"]
-    assert [i.dedupe_key for _, i in second] == ["c"]
+    assert [i.dedupe_key for i in first] == ["a", "b"]
+    assert [i.dedupe_key for i in second] == ["c"]
     row = await InboxEvent.get(channel="messenger", dedupe_key="b")
     assert row.body["message"]["text"] == "Bắt đầu"
     assert row.status == "pending"
