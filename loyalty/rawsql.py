@@ -31,18 +31,18 @@ def _conn() -> tuple[BaseDBAsyncClient, bool]:
     return conn, conn.capabilities.dialect == "postgres"
 
 
-def _day(value: date, postgres: bool) -> Any:
-    return value if postgres else value.isoformat()
+def _prepare(sql: str, params: tuple[Any, ...]) -> tuple[BaseDBAsyncClient, str, list[Any]]:
+    """The connection (the transaction's, inside one), the SQL in its dialect, the params."""
+    conn, postgres = _conn()
+    if postgres:
+        return conn, _numbered(sql), list(params)
+    return conn, sql, [p.isoformat() if type(p) is date else p for p in params]
 
 
 async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
     """Run `sql` (with `?` marks) in the current transaction, if any; dates are converted."""
-    conn, postgres = _conn()
-    if postgres:
-        sql = _numbered(sql)
-    else:
-        params = tuple(_day(p, False) if type(p) is date else p for p in params)
-    return await conn.execute_query_dict(sql, list(params))
+    conn, sql, values = _prepare(sql, params)
+    return await conn.execute_query_dict(sql, values)
 
 
 PLAY_STATE = (
@@ -82,24 +82,15 @@ async def stock_snapshot(game_id: str, day: date) -> dict[str, tuple[int, int]]:
 async def locked_member_row(member_id: int) -> dict[str, Any] | None:
     """The member row, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite
     serializes whole write transactions instead)."""
-    conn, postgres = _conn()
-    if postgres:
-        rows = await conn.execute_query_dict(
-            "SELECT * FROM member WHERE id = $1 FOR UPDATE", [member_id]
-        )
-    else:
-        rows = await conn.execute_query_dict("SELECT * FROM member WHERE id = ?", [member_id])
+    lock = " FOR UPDATE" if is_postgres() else ""
+    rows = await fetch("SELECT * FROM member WHERE id = ?" + lock, member_id)
     return rows[0] if rows else None
 
 
 async def execute(sql: str, *params: Any) -> int:
     """Run a write (with `?` marks); return the number of rows it changed."""
-    conn, postgres = _conn()
-    if postgres:
-        sql = _numbered(sql)
-    else:
-        params = tuple(_day(p, False) if type(p) is date else p for p in params)
-    changed, _ = await conn.execute_query(sql, list(params))
+    conn, sql, values = _prepare(sql, params)
+    changed, _ = await conn.execute_query(sql, values)
     return int(changed)
 
 
