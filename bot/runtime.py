@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Sequence
@@ -81,10 +82,11 @@ class Runtime:
             await queue.start({"runtime": self})
             self.consuming = True
         log.info(
-            "runtime ready: channels=%s sandbox=%s queue=%s",
+            "runtime ready: channels=%s sandbox=%s queue=%s loop=%s",
             ",".join(self.channels) or "-",
             ",".join(n for n, c in self.channels.items() if c.sandbox) or "-",
             "redis" if s.REDIS_URL else "in-process",
+            type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
 
     @staticmethod
