@@ -9,10 +9,9 @@ consumer started in the test (with REDIS_URL set the web process leaves it to `b
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -25,26 +24,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.fakes.graph_api import FakeGraph, Sent
 from tests.fakes.zalo_api import FakeZalo, SentMessage
-
-T = TypeVar("T")
-WITHIN = 5.0
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[T] | T], *, within: float = WITHIN, what: str = "condition"
-) -> T:
-    """Poll `check()` until truthy (at most `within` seconds); return its value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value: Any = check()
-        if isinstance(value, Awaitable):
-            value = await value
-        if value:
-            return value  # type: ignore[no-any-return]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.03)
+from tests.helpers import wait_for
 
 
 # --- reading what the fakes received ----------------------------------------------------------

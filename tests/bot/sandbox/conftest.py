@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
@@ -23,26 +23,9 @@ from bot.app import build_app
 from bot.appkeys import RUNTIME
 from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.helpers import wait_for  # noqa: F401 - re-exported to the tests here
 
-T = TypeVar("T")
 WITHIN = 10.0
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[T] | T], *, within: float = WITHIN, what: str = "condition"
-) -> T:
-    """Poll `check()` until truthy (at most `within` seconds); return its value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value: Any = check()
-        if isinstance(value, Awaitable):
-            value = await value
-        if value:
-            return value  # type: ignore[no-any-return]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.03)
 
 
 @dataclass

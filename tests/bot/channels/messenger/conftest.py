@@ -8,10 +8,9 @@ test, because with REDIS_URL set the web process leaves the queue to `bot worker
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -24,24 +23,7 @@ from bot.core.router import Router
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.fakes.graph_api import FakeGraph
-
-T = TypeVar("T")
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[T] | T], *, within: float = 5.0, what: str = "condition"
-) -> T:
-    """Poll until `check()` is truthy (bounded); returns its value."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value) or isinstance(value, Awaitable):
-            value = await value  # type: ignore[misc]
-        if value:
-            return value  # type: ignore[return-value]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+from tests.helpers import wait_for  # noqa: F401 - re-exported to the tests here
 
 
 @pytest.fixture

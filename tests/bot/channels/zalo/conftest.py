@@ -3,8 +3,7 @@ with real-looking credentials (so the channel is NOT in sandbox mode), and a cli
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,26 +22,9 @@ from bot.models import InboxEvent
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.fakes.zalo_api import FakeZalo
+from tests.helpers import wait_for
 
-T = TypeVar("T")
 E = TypeVar("E", bound=Event)
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[T] | T], *, within: float = 5.0, what: str = "condition"
-) -> T:
-    """Poll `check()` until truthy, at most `within` seconds; return its value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value: Any = check()
-        if isinstance(value, Awaitable):
-            value = await value
-        if value:
-            return value  # type: ignore[no-any-return]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
