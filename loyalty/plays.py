@@ -136,7 +136,9 @@ async def play(
         async with in_transaction():
             locked = await lock_member(live_id)
             # One read for the replay check and both limits (the hot path, see rawsql).
-            found_id, today, total = await play_state(locked.id, game.id, key, day)
+            found_id, today, total = await play_state(
+                locked.id, game.id, key, day, with_total=game.plays_total is not None
+            )
             if found_id is not None:
                 found = await Play.get(id=found_id)
                 return await result_of(found, replayed=True, now=now)

@@ -48,21 +48,28 @@ async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
 PLAY_STATE = (
     "SELECT"
     " (SELECT id FROM play WHERE member_id = ? AND game_id = ? AND idempotency_key = ?) AS found,"
-    " (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ? AND day = ?) AS today,"
-    " (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ?) AS total"
+    " (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ? AND day = ?) AS today"
+)
+PLAY_STATE_WITH_TOTAL = (
+    PLAY_STATE + ", (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ?) AS total"
 )
 
 
 async def play_state(
-    member_id: int, game_id: str, key: str, day: date
+    member_id: int, game_id: str, key: str, day: date, *, with_total: bool
 ) -> tuple[int | None, int, int]:
-    """(play id already made with this idempotency key, plays today, plays ever): one query."""
-    rows = await fetch(
-        PLAY_STATE, member_id, game_id, key, member_id, game_id, day, member_id, game_id
-    )
+    """(play id already made with this idempotency key, plays today, plays ever): one query.
+
+    Plays ever are only counted `with_total` (a game with a per-person total), else 0.
+    """
+    params: list[Any] = [member_id, game_id, key, member_id, game_id, day]
+    if with_total:
+        rows = await fetch(PLAY_STATE_WITH_TOTAL, *params, member_id, game_id)
+    else:
+        rows = await fetch(PLAY_STATE, *params)
     row = rows[0]
     found = row["found"]
-    return (None if found is None else int(found)), int(row["today"]), int(row["total"])
+    return (None if found is None else int(found)), int(row["today"]), int(row.get("total", 0))
 
 
 STOCK_SNAPSHOT = (
