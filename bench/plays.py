@@ -88,14 +88,17 @@ async def _play_all(game: Game, members: list[Any], concurrency: int | None) -> 
 
 
 async def _scenario(game_id: str, players: int, stock: int, concurrency: int | None) -> dict:
-    from loyalty.models import Award, PrizeStock, Voucher
-    from loyalty.stock import sync_prize_stock
+    from bot.settings import Settings
+    from loyalty.models import Award, Voucher
+    from loyalty.stock import sync_prize_stock, totals
 
     game = bench_game(game_id, stock)
-    await sync_prize_stock([game])
+    shards = Settings.model_fields["PRIZE_STOCK_SHARDS"].default  # what `serve` would use
+    await sync_prize_stock([game], shards=shards)
     members = await _members(players)
     out = await _play_all(game, members, concurrency)
-    row = await PrizeStock.get(game_id=game.id, prize_id="v50k")
+    row = await totals(game.id, "v50k")
+    assert row is not None
     awards = await Award.filter(game_id=game.id).count()
     vouchers = await Voucher.filter(source="prize", member_id__in=[m.id for m in members]).count()
     out.update(

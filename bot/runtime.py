@@ -60,8 +60,9 @@ class Runtime:
             self.inbox_writer.max_inflight = 1  # one writer: bigger batches, not parallel ones
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
-        await sync_prize_stock(self.content.current.games)
-        self.content.subscribe(lambda content: sync_prize_stock(content.games))
+        shards = s.PRIZE_STOCK_SHARDS
+        await sync_prize_stock(self.content.current.games, shards=shards)
+        self.content.subscribe(lambda content: sync_prize_stock(content.games, shards=shards))
         self.http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=20, connect=5),
             headers={"User-Agent": "zalo-loyalty-bot/0.1"},

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite://data/app.sqlite3"
     # PostgreSQL connections per process: concurrent plays each hold one for their transaction.
     DATABASE_POOL_SIZE: int = Field(20, ge=1, le=500)
+    # Rows each prize's stock is split over, so that concurrent winners of one prize do not
+    # queue on one locked row until each commit (a prize never gets more rows than units).
+    PRIZE_STOCK_SHARDS: int = Field(8, ge=1, le=64)
     REDIS_URL: str = ""
     REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     CONTENT_PATH: Path = Path("config/content.yaml")

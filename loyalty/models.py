@@ -111,11 +111,18 @@ class Voucher(Model):
 
 
 class PrizeStock(Model):
-    """Awardable units per prize, synced from the content file, claimed by conditional UPDATE."""
+    """One shard of a prize's awardable units, claimed by conditional UPDATE.
+
+    A prize's stock is split over a few rows (`shard` 0..n-1) so that concurrent winners lock
+    different rows instead of queueing on one; each row has its own CHECK, and the prize's
+    remaining and awarded units are the sums (`loyalty.stock`). `stock_total` is the prize's
+    announced stock at the last sync, the same on every shard.
+    """
 
     id = fields.BigIntField(primary_key=True)
     game_id = fields.CharField(max_length=64)
     prize_id = fields.CharField(max_length=64)
+    shard = fields.SmallIntField(default=0)
     stock_total = fields.IntField()
     remaining = fields.IntField()
     awarded = fields.IntField(default=0)
@@ -123,7 +130,7 @@ class PrizeStock(Model):
 
     class Meta:
         table = "prize_stock"
-        unique_together = (("game_id", "prize_id"),)
+        unique_together = (("game_id", "prize_id", "shard"),)
         constraints = (
             CheckConstraint(check="remaining >= 0", name="prize_stock_remaining_nonneg"),
             CheckConstraint(check="awarded >= 0", name="prize_stock_awarded_nonneg"),

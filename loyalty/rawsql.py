@@ -74,15 +74,16 @@ async def play_state(
 
 STOCK_SNAPSHOT = (
     "SELECT s.prize_id AS prize_id, s.remaining AS remaining, d.awarded AS today"
-    " FROM prize_stock s LEFT JOIN prize_daily_count d"
-    " ON d.game_id = s.game_id AND d.prize_id = s.prize_id AND d.day = ?"
-    " WHERE s.game_id = ?"
+    " FROM (SELECT prize_id, SUM(remaining) AS remaining FROM prize_stock WHERE game_id = ?"
+    " GROUP BY prize_id) s"
+    " LEFT JOIN prize_daily_count d"
+    " ON d.game_id = ? AND d.prize_id = s.prize_id AND d.day = ?"
 )
 
 
 async def stock_snapshot(game_id: str, day: date) -> dict[str, tuple[int, int]]:
-    """prize id -> (remaining, awarded today) for every stock row of the game: one query."""
-    rows = await fetch(STOCK_SNAPSHOT, day, game_id)
+    """prize id -> (remaining over all shards, awarded today) for the game: one query."""
+    rows = await fetch(STOCK_SNAPSHOT, game_id, game_id, day)
     return {r["prize_id"]: (int(r["remaining"]), int(r["today"] or 0)) for r in rows}
 
 
@@ -101,15 +102,43 @@ async def execute(sql: str, *params: Any) -> int:
     return int(changed)
 
 
+# Any shard with units left that no other play has locked: a winner never waits while
+# another shard is free. Only PostgreSQL has SKIP LOCKED (SQLite has one writer anyway).
+CLAIM_FREE_SHARD = (
+    "UPDATE prize_stock SET remaining = remaining - 1, awarded = awarded + 1"
+    " WHERE id = (SELECT id FROM prize_stock"
+    " WHERE game_id = ? AND prize_id = ? AND remaining > 0"
+    " ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED) AND remaining > 0"
+)
+# The first shard that had units a moment ago, waiting for its lock if need be; the UPDATE
+# checks `remaining > 0` again on the row as it is once the lock is ours.
+CLAIM_FIRST_SHARD = (
+    "UPDATE prize_stock SET remaining = remaining - 1, awarded = awarded + 1"
+    " WHERE id = (SELECT id FROM prize_stock"
+    " WHERE game_id = ? AND prize_id = ? AND remaining > 0 ORDER BY shard LIMIT 1)"
+    " AND remaining > 0"
+)
+ANY_LEFT = "SELECT 1 AS one FROM prize_stock WHERE game_id = ? AND prize_id = ? AND remaining > 0"
+
+
 async def take_stock_unit(game_id: str, prize_id: str) -> bool:
-    """Take one unit if any is left (the claim that makes over-allocation impossible)."""
-    changed = await execute(
-        "UPDATE prize_stock SET remaining = remaining - 1, awarded = awarded + 1"
-        " WHERE game_id = ? AND prize_id = ? AND remaining > 0",
-        game_id,
-        prize_id,
-    )
-    return changed == 1
+    """Take one unit from any shard with units left (the claim that makes over-allocation
+    impossible: each UPDATE takes one unit from a row that has one, or changes nothing).
+
+    False only when no shard has a unit left. A claim that waited for a shard's lock and
+    found it emptied meanwhile tries again: some other play took that unit, so the loop
+    always progresses.
+    """
+    if not is_postgres():
+        return await execute(CLAIM_FIRST_SHARD, game_id, prize_id) == 1
+    while True:
+        if await execute(CLAIM_FREE_SHARD, game_id, prize_id) == 1:
+            return True
+        # Every shard with units is locked by a play in flight (or none has units): wait.
+        if await execute(CLAIM_FIRST_SHARD, game_id, prize_id) == 1:
+            return True
+        if not await fetch(ANY_LEFT + " LIMIT 1", game_id, prize_id):
+            return False
 
 
 def is_postgres() -> bool:
