@@ -56,8 +56,9 @@ class Runtime:
         self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
         await self.content.start()  # a broken content file stops the start here
         self._db = await init_db(s.DATABASE_URL, pool_size=s.DATABASE_POOL_SIZE)
-        if s.DATABASE_URL.startswith("sqlite"):
-            self.inbox_writer.max_inflight = 1  # one writer: bigger batches, not parallel ones
+        # SQLite has one writer: parallel batches would only queue for it and come out smaller.
+        sqlite = s.DATABASE_URL.startswith("sqlite")
+        self.inbox_writer.max_inflight = 1 if sqlite else s.INGEST_BATCHES_IN_FLIGHT
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
         shards = s.PRIZE_STOCK_SHARDS

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # Without Redis, jobs run inside `serve`; while webhooks queue up (a burst) they wait up to
     # this many seconds each, so the burst is acknowledged first and processed after (0: off).
     INGEST_PRIORITY_MAX_WAIT: float = Field(2.0, ge=0, le=60)
+    # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
+    # means bigger batches and less CPU per request; more hides a slow disk flush better.
+    INGEST_BATCHES_IN_FLIGHT: int = Field(2, ge=1, le=32)
     # `worker` lowers its own CPU priority by this much (os.nice) so that on a shared host
     # the webhook acknowledgements in `serve` go first; 0 keeps the default priority.
     WORKER_NICE: int = Field(10, ge=0, le=19)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
@@ -99,6 +99,7 @@ class Game(_Strict):
     plays_total: int | None = Field(default=None, ge=1, description="per person, all time")
     prizes: list[Prize] = Field(min_length=1)
     quiz: QuizSpec | None = None
+    _version: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _consistent(self) -> Game:
@@ -126,7 +127,13 @@ class Game(_Strict):
     def prize(self, prize_id: str) -> Prize:
         return next(p for p in self.prizes if p.id == prize_id)
 
+    def model_post_init(self, context: Any, /) -> None:
+        # Hashed once here: every play logs the version, and hashing the dumped campaign each
+        # time showed up in the plays profile. The model is frozen, so it cannot go stale
+        # (build changed games with `model_validate`, not `model_copy(update=...)`).
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        self._version = hashlib.sha256(blob.encode()).hexdigest()[:16]
+
     def version(self) -> str:
         """A short hash of this campaign's config: logged with every draw, keys render caches."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return self._version

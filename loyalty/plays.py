@@ -127,24 +127,23 @@ async def play(
     key = check_key(idempotency_key)
     now = now or utcnow()
     version = config_version or game.version()
-    live_id = await live_member_id(member.id)  # after a merge, the play goes to the live member
-    if live_id is None:
-        raise MemberNotFound(f"no member with id {member.id}")
 
-    async def attempt() -> PlayResult:
+    async def attempt(live_id: int) -> PlayResult:
         day = vn_date(now)
         async with in_transaction():
             locked = await lock_member(live_id)
-            # One read for the replay check and both limits (the hot path, see rawsql).
-            found_id, today, total = await play_state(
+            if locked.merged_into_id is not None:  # type: ignore[attr-defined]
+                raise _Merged  # the play goes to the member this one was merged into
+            # One read for the replay check, both limits and the stock (see rawsql).
+            state = await play_state(
                 locked.id, game.id, key, day, with_total=game.plays_total is not None
             )
-            if found_id is not None:
-                found = await Play.get(id=found_id)
+            if state.found is not None:
+                found = await Play.get(id=state.found)
                 return await result_of(found, replayed=True, now=now)
             check_window(game, now)  # a replay still answers after the game has ended
-            await check_limits_locked(locked.id, game, now, (today, total))
-            snap = await snapshot(game, day)
+            await check_limits_locked(locked.id, game, now, (state.today, state.total))
+            snap = await snapshot(game, day, state.stock)
             available = available_ids(snap)
             drawn = drawer(game, rng, available)
             final = await claim_outcome(game, drawn, available, day)
@@ -170,7 +169,24 @@ async def play(
             created_at=now,
         )
 
-    return await retry_on_conflict(attempt)
+    # Optimistic: the member as given is live (no extra read). If it was merged into another
+    # (before or while we waited for its lock), follow `merged_into` and play for that one.
+    live_id: int | None = member.id
+    for _ in range(MAX_MERGE_HOPS):
+        if live_id is None:
+            break
+        try:
+            return await retry_on_conflict(lambda live_id=live_id: attempt(live_id))
+        except _Merged:
+            live_id = await live_member_id(live_id)
+    raise MemberNotFound(f"no live member for member id {member.id}")
+
+
+MAX_MERGE_HOPS = 8
+
+
+class _Merged(Exception):
+    """The locked member has been merged into another one: play again for the survivor."""
 
 
 async def _write_play_orm(

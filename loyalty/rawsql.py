@@ -10,12 +10,18 @@ DateField there).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import asyncpg
 from tortoise import connections
+from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 
 _MARK = re.compile(r"\?")
 
@@ -39,37 +45,97 @@ def _prepare(sql: str, params: tuple[Any, ...]) -> tuple[BaseDBAsyncClient, str,
     return conn, sql, [p.isoformat() if type(p) is date else p for p in params]
 
 
-async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
+@contextmanager
+def _translated() -> Iterator[None]:
+    """asyncpg's errors as Tortoise's, as Tortoise's own client raises them (callers such as
+    `txn.retry_on_conflict` catch `IntegrityError`)."""
+    try:
+        yield
+    except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
+        raise OperationalError(exc) from exc
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(exc) from exc
+    except asyncpg.InvalidTransactionStateError as exc:
+        raise TransactionManagementError(exc) from exc
+
+
+def _raw(conn: BaseDBAsyncClient) -> asyncpg.Connection | None:
+    """Inside a PostgreSQL transaction, its asyncpg connection: the hot path talks to it
+    directly (Tortoise's per-query wrapping cost as much CPU as asyncpg itself). Outside a
+    transaction, None: the pool hands out connections through Tortoise."""
+    if type(conn) is TransactionWrapper:
+        return conn._connection
+    return None
+
+
+async def fetch(sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
     """Run `sql` (with `?` marks) in the current transaction, if any; dates are converted."""
     conn, sql, values = _prepare(sql, params)
-    return await conn.execute_query_dict(sql, values)
+    return await _fetch(conn, sql, values)
 
 
-PLAY_STATE = (
+async def fetch_numbered(sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
+    """Run PostgreSQL `sql` written with `$n` marks (for statements only PostgreSQL runs)."""
+    return await _fetch(connections.get("default"), sql, list(params))
+
+
+async def _fetch(
+    conn: BaseDBAsyncClient, sql: str, values: list[Any]
+) -> Sequence[Mapping[str, Any]]:
+    raw = _raw(conn)
+    if raw is None:
+        return await conn.execute_query_dict(sql, values)
+    with _translated():
+        return await raw.fetch(sql, *values)
+
+
+_PLAY_COUNTS = (
     "SELECT"
     " (SELECT id FROM play WHERE member_id = ? AND game_id = ? AND idempotency_key = ?) AS found,"
-    " (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ? AND day = ?) AS today"
+    " (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ? AND day = ?) AS today,"
 )
-PLAY_STATE_WITH_TOTAL = (
-    PLAY_STATE + ", (SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ?) AS total"
+_TOTAL = "(SELECT COUNT(*) FROM play WHERE member_id = ? AND game_id = ?)"
+_STOCK_JOIN = (
+    " s.prize_id AS prize_id, s.remaining AS remaining, d.awarded AS awarded_today"
+    " FROM (SELECT 1 AS one) AS x"
+    " LEFT JOIN (SELECT prize_id, SUM(remaining) AS remaining FROM prize_stock"
+    " WHERE game_id = ? GROUP BY prize_id) AS s ON 1 = 1"
+    " LEFT JOIN prize_daily_count d"
+    " ON d.game_id = ? AND d.prize_id = s.prize_id AND d.day = ?"
 )
+PLAY_STATE = _PLAY_COUNTS + " 0 AS total," + _STOCK_JOIN
+PLAY_STATE_WITH_TOTAL = _PLAY_COUNTS + f" {_TOTAL} AS total," + _STOCK_JOIN
+
+
+@dataclass(frozen=True, slots=True)
+class PlayState:
+    """What a play decides on, read in one query once the member is locked."""
+
+    found: int | None  # the play already made with this idempotency key
+    today: int  # plays today (Vietnam day)
+    total: int  # plays ever (only counted for games with a per-person total, else 0)
+    stock: dict[str, tuple[int, int]]  # prize id -> (remaining, awarded today)
 
 
 async def play_state(
     member_id: int, game_id: str, key: str, day: date, *, with_total: bool
-) -> tuple[int | None, int, int]:
-    """(play id already made with this idempotency key, plays today, plays ever): one query.
-
-    Plays ever are only counted `with_total` (a game with a per-person total), else 0.
-    """
+) -> PlayState:
+    """The replay check, both play limits and the game's stock: one round trip."""
     params: list[Any] = [member_id, game_id, key, member_id, game_id, day]
     if with_total:
-        rows = await fetch(PLAY_STATE_WITH_TOTAL, *params, member_id, game_id)
-    else:
-        rows = await fetch(PLAY_STATE, *params)
-    row = rows[0]
-    found = row["found"]
-    return (None if found is None else int(found)), int(row["today"]), int(row.get("total", 0))
+        params += [member_id, game_id]
+    params += [game_id, game_id, day]
+    rows = await fetch(PLAY_STATE_WITH_TOTAL if with_total else PLAY_STATE, *params)
+    first = rows[0]
+    found = first["found"]
+    stock = {
+        r["prize_id"]: (int(r["remaining"]), int(r["awarded_today"] or 0))
+        for r in rows
+        if r["prize_id"] is not None
+    }
+    return PlayState(
+        None if found is None else int(found), int(first["today"]), int(first["total"]), stock
+    )
 
 
 STOCK_SNAPSHOT = (
@@ -92,14 +158,19 @@ async def locked_member_row(member_id: int) -> dict[str, Any] | None:
     serializes whole write transactions instead)."""
     lock = " FOR UPDATE" if is_postgres() else ""
     rows = await fetch("SELECT * FROM member WHERE id = ?" + lock, member_id)
-    return rows[0] if rows else None
+    return dict(rows[0]) if rows else None
 
 
 async def execute(sql: str, *params: Any) -> int:
     """Run a write (with `?` marks); return the number of rows it changed."""
     conn, sql, values = _prepare(sql, params)
-    changed, _ = await conn.execute_query(sql, values)
-    return int(changed)
+    raw = _raw(conn)
+    if raw is None:
+        changed, _ = await conn.execute_query(sql, values)
+        return int(changed)
+    with _translated():
+        status = await raw.execute(sql, *values)  # e.g. "UPDATE 1"
+    return int(status.rsplit(" ", 1)[-1])
 
 
 # Any shard with units left that no other play has locked: a winner never waits while

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tortoise import connections
-
 from games.config import Game
 from games.draw import Outcome
 from loyalty.models import Member, Voucher
+from loyalty.rawsql import fetch_numbered
 from loyalty.vouchers import SOURCE_PRIZE, _new_code
 
 WRITE_PLAY = """
@@ -75,9 +74,9 @@ async def write_play(
     code = _new_code() if spec is not None else ""
     title = ((spec.title or prize.label) if spec is not None else "")[:128]
     expires = now + timedelta(days=spec.valid_days) if spec is not None else now
-    rows = await connections.get("default").execute_query_dict(
+    rows = await fetch_numbered(
         WRITE_PLAY,
-        [
+        *[
             member.id,
             game.id,
             game.type,

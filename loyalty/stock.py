@@ -140,12 +140,16 @@ async def totals(game_id: str, prize_id: str) -> StockRow | None:
     )
 
 
-async def snapshot(game: Game, day: date) -> dict[str, dict[str, Any]]:
+async def snapshot(
+    game: Game, day: date, rows: dict[str, tuple[int, int]] | None = None
+) -> dict[str, dict[str, Any]]:
     """What is claimable right now, per stocked prize (also written to the draw log).
 
-    Stock rows missing for this game (content not synced yet) are created first.
+    `rows` = `rawsql.stock_snapshot`'s answer if the caller already read it. Stock rows
+    missing for this game (content not synced yet) are created first.
     """
-    rows = await stock_snapshot(game.id, day)
+    if rows is None:
+        rows = await stock_snapshot(game.id, day)
     if any(p.id not in rows for p in stocked(game)):
         await ensure_rows(game)
         rows = await stock_snapshot(game.id, day)

@@ -71,7 +71,8 @@ class GroupCommit:
         self.max_inflight = max_inflight
         self._pending: deque[_Waiter] = deque()
         self._busy_users: set[UserKey] = set()
-        self._flushers: set[asyncio.Task[None]] = set()
+        self._flushers: set[asyncio.Task[None]] = set()  # writing or queueing their jobs
+        self._writing = 0  # batches whose INSERT is in flight (bounded by max_inflight)
         self.flushes = 0  # batches written (tests and the benchmark read these)
         self.rows = 0
         self.crowd = crowd
@@ -106,18 +107,21 @@ class GroupCommit:
         return await asyncio.shield(done)
 
     def _start_flushes(self) -> None:
-        while self._pending and len(self._flushers) < self.max_inflight:
+        while self._pending and self._writing < self.max_inflight:
             batch = self._take()
             if not batch:
                 return  # everything pending belongs to users being written right now
+            self._writing += 1
             task = asyncio.create_task(self._flush(batch), name="inbox-group-commit")
             self._flushers.add(task)
-            task.add_done_callback(self._flushed)
+            task.add_done_callback(self._flushers.discard)
         if self._pending:
             self._pressure()  # requests are waiting for a free flush
 
-    def _flushed(self, task: asyncio.Task[None]) -> None:
-        self._flushers.discard(task)
+    def _written(self) -> None:
+        """A batch's INSERT is done: the next batch may start while this one's jobs are
+        queued (the enqueue is a round trip of its own and must not hold the slot)."""
+        self._writing -= 1
         self._start_flushes()
 
     def _take(self) -> list[_Waiter]:
@@ -160,6 +164,7 @@ class GroupCommit:
             # Committed (or failed): these users' next rows may go into another batch now.
             for waiter in batch:
                 self._busy_users -= waiter.users
+            self._written()
         self.flushes += 1
         self.rows += len(rows)
         if len(batch) >= self.crowd:

@@ -376,3 +376,20 @@ def test_bounds_must_be_positive() -> None:
         GroupCommit(inbox.store, inbox.after, max_rows=0)
     with pytest.raises(ValueError):
         GroupCommit(inbox.store, inbox.after, max_inflight=0)
+
+
+async def test_a_slow_enqueue_does_not_hold_the_write_slot() -> None:
+    """The next batch is written while the previous one's jobs are still being queued (one
+    write at a time here): the enqueue is a round trip of its own, not part of the write."""
+    inbox = FakeInbox()
+    inbox.after_gate = asyncio.Event()
+    writer = GroupCommit(inbox.store, inbox.after, max_inflight=1)
+    first = submit(writer, "u1", "a")
+    await settle()
+    assert first.done() and len(inbox.queued) == 1  # answered; its enqueue is still waiting
+    second = submit(writer, "u2", "b")
+    await settle()
+    assert second.done() and inbox.keys(1) == ["b"]
+    inbox.after_gate.set()
+    await writer.close()
+    assert [len(q) for q in inbox.queued] == [1, 1]
