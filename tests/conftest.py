@@ -101,6 +101,15 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """The job queue and stores a test runs on: in-process, then Redis (skipped without
+    TEST_REDIS_URL). `tests/bot/core` overrides it with ready-made storage objects."""
+    if request.param == "redis" and not redis_url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    return str(request.param)
+
+
 @pytest.fixture
 def redis_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}:"

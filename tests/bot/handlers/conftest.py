@@ -214,13 +214,6 @@ def bot_settings(
     return factory
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
-    if request.param == "redis" and not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return str(request.param)
-
-
 async def _start(
     aiohttp_client: Any,
     settings: Settings,

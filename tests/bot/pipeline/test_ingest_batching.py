@@ -17,8 +17,6 @@ from typing import Any, cast
 
 import pytest
 
-from bot.app import build_app
-from bot.appkeys import RUNTIME
 from bot.backends.memory import InProcessQueue
 from bot.channels.base import InboxItem
 from bot.core.events import MessageEvent
@@ -28,20 +26,13 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import (
     MessengerApp,
-    Recorder,
-    recording_router,
+    graph_settings,
+    start_app,
     wait_for,
 )
 from tests.fakes.graph_api import FakeGraph
 
 # --- the whole app -------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
-    if request.param == "redis" and not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return str(request.param)
 
 
 @pytest.fixture
@@ -54,22 +45,10 @@ async def app(
 ) -> AsyncIterator[MessengerApp]:
     """The app with a configured Page at the fake Graph (as in the messenger tests)."""
     async with FakeGraph() as fb:
-        settings = make_settings(
-            FB_APP_SECRET=fb.app_secret,
-            FB_VERIFY_TOKEN=fb.verify_token,
-            FB_PAGE_ID=fb.page_id,
-            FB_PAGE_ACCESS_TOKEN=fb.page_token,
-            FB_GRAPH_URL=fb.base_url,
-            REDIS_URL=redis_url if backend == "redis" else "",
-        )
-        recorder = Recorder()
-        web_app = build_app(settings, routers=[recording_router(recorder)])
-        client = await aiohttp_client(web_app)
-        runtime = web_app[RUNTIME]
-        if backend == "redis":  # the web process only enqueues: be the worker here
-            await runtime.backends.queue.start({"runtime": runtime})
-            runtime.consuming = True
-        yield MessengerApp(client, runtime, fb, recorder)
+        redis = redis_url if backend == "redis" else ""
+        settings = make_settings(**graph_settings(fb), REDIS_URL=redis)
+        async for value in start_app(aiohttp_client, settings, fb, backend):
+            yield value
 
 
 async def settled(expected_rows: int) -> bool:

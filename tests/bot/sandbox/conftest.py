@@ -157,13 +157,6 @@ class Sandbox:
         return stream
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
-    if request.param == "redis" and not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return str(request.param)
-
-
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Sandbox]:
     """The app on a loopback port, started and closed in the same task.

@@ -37,18 +37,21 @@ def fb_settings(make_settings: Callable[..., Settings], fb: FakeGraph) -> Callab
     """Settings with real-looking Messenger credentials, all pointing at the fake."""
 
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "FB_APP_SECRET": fb.app_secret,
-            "FB_VERIFY_TOKEN": fb.verify_token,
-            "FB_PAGE_ID": fb.page_id,
-            "FB_PAGE_ACCESS_TOKEN": fb.page_token,
-            "FB_GRAPH_URL": fb.base_url,
-            "FB_GRAPH_VERSION": "v25.0",
-        }
-        values.update(overrides)
-        return make_settings(**values)
+        return make_settings(**{**graph_settings(fb), **overrides})
 
     return factory
+
+
+def graph_settings(fb: FakeGraph) -> dict[str, Any]:
+    """Real-looking Messenger settings for a Page served by the fake Graph."""
+    return {
+        "FB_APP_SECRET": fb.app_secret,
+        "FB_VERIFY_TOKEN": fb.verify_token,
+        "FB_PAGE_ID": fb.page_id,
+        "FB_PAGE_ACCESS_TOKEN": fb.page_token,
+        "FB_GRAPH_URL": fb.base_url,
+        "FB_GRAPH_VERSION": "v25.0",
+    }
 
 
 @dataclass
@@ -101,24 +104,18 @@ class MessengerApp:
         return str(self.client.make_url("/webhooks/messenger"))
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
-    if request.param == "redis" and not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return str(request.param)
-
-
 @pytest.fixture
 def memory_backend() -> str:
     return "memory"
 
 
-async def _start_app(
+async def start_app(
     aiohttp_client: Any,
     settings: Settings,
     fb: FakeGraph,
     backend: str,
 ) -> AsyncIterator[MessengerApp]:
+    """The real app with the recording router; on Redis, with a consumer in the test."""
     recorder = Recorder()
     app = build_app(settings, routers=[recording_router(recorder)])
     client = await aiohttp_client(app)
@@ -139,7 +136,7 @@ async def mapp(
     memory_backend: str,
 ) -> AsyncIterator[MessengerApp]:
     """The app on the in-process queue (most tests)."""
-    async for value in _start_app(aiohttp_client, fb_settings(), fb, memory_backend):
+    async for value in start_app(aiohttp_client, fb_settings(), fb, memory_backend):
         yield value
 
 
@@ -154,5 +151,5 @@ async def mapp_both(
 ) -> AsyncIterator[MessengerApp]:
     """The app on the in-process queue, and again on Redis with a consumer in the test."""
     settings = fb_settings(REDIS_URL=redis_url if backend == "redis" else "")
-    async for value in _start_app(aiohttp_client, settings, fb, backend):
+    async for value in start_app(aiohttp_client, settings, fb, backend):
         yield value

@@ -175,13 +175,6 @@ class ZaloApp:
         await wait_for(check, what=f"{count} messages at the fake")
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest, redis_url: str) -> str:
-    if request.param == "redis" and not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return str(request.param)
-
-
 async def _start(aiohttp_client: Any, settings: Settings, zalo: FakeZalo, backend: str) -> ZaloApp:
     recorder = Recorder()
     app = build_app(settings, routers=[recording_router(recorder)])
