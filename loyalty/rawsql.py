@@ -189,7 +189,9 @@ CLAIM_FIRST_SHARD = (
     " WHERE game_id = ? AND prize_id = ? AND remaining > 0 ORDER BY shard LIMIT 1)"
     " AND remaining > 0"
 )
-ANY_LEFT = "SELECT 1 AS one FROM prize_stock WHERE game_id = ? AND prize_id = ? AND remaining > 0"
+ANY_LEFT = (
+    "SELECT 1 AS one FROM prize_stock WHERE game_id = ? AND prize_id = ? AND remaining > 0 LIMIT 1"
+)
 
 
 async def take_stock_unit(game_id: str, prize_id: str) -> bool:
@@ -208,7 +210,7 @@ async def take_stock_unit(game_id: str, prize_id: str) -> bool:
         # Every shard with units is locked by a play in flight (or none has units): wait.
         if await execute(CLAIM_FIRST_SHARD, game_id, prize_id) == 1:
             return True
-        if not await fetch(ANY_LEFT + " LIMIT 1", game_id, prize_id):
+        if not await fetch(ANY_LEFT, game_id, prize_id):
             return False
 
 

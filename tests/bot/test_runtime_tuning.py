@@ -1,0 +1,45 @@
+"""The speed settings reach what they tune: `PRIZE_STOCK_SHARDS` (the content file's prizes
+are spread over that many stock rows when the app starts) and `INGEST_BATCHES_IN_FLIGHT`
+(the webhook group commit; SQLite always writes one batch at a time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.app import build_app
+from bot.appkeys import RUNTIME
+from bot.settings import Settings, SettingsError
+from loyalty.models import PrizeStock
+from loyalty.stock import totals
+
+
+async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
+    aiohttp_client: Any,
+    clean_db: str,
+    make_settings: Callable[..., Settings],
+    is_postgres: bool,
+) -> None:
+    settings = make_settings(PRIZE_STOCK_SHARDS=3, INGEST_BATCHES_IN_FLIGHT=5)
+    client = await aiohttp_client(build_app(settings))
+    runtime = client.app[RUNTIME]
+    game = next(g for g in runtime.content.current.games if g.id == "lucky-wheel")
+    prize = next(p for p in game.prizes if p.stock is not None and p.stock >= 3)
+    rows = await PrizeStock.filter(game_id=game.id, prize_id=prize.id).order_by("shard")
+    assert [r.shard for r in rows] == [0, 1, 2]
+    assert max(r.remaining for r in rows) - min(r.remaining for r in rows) <= 1
+    row = await totals(game.id, prize.id)
+    assert row is not None and (row.remaining, row.awarded) == (prize.stock, 0)
+    assert runtime.inbox_writer.max_inflight == (5 if is_postgres else 1)
+
+
+@pytest.mark.parametrize(
+    "name,value", [("PRIZE_STOCK_SHARDS", 0), ("INGEST_BATCHES_IN_FLIGHT", "nhiều")]
+)
+def test_bad_tuning_values_name_the_setting(
+    make_settings: Callable[..., Settings], name: str, value: object
+) -> None:
+    with pytest.raises(SettingsError, match=f"setting {name}="):
+        make_settings(**{name: value})
