@@ -51,6 +51,19 @@ def test_loads_raises_value_error_on_non_json(codec: str, raw: bytes | str) -> N
 def test_loads_keeps_integers_beyond_64_bits_exact(codec: str, big: int) -> None:
     assert fastjson.loads(f'{{"id":{big},"ok":"ừ"}}'.encode()) == {"id": big, "ok": "ừ"}
     assert fastjson.loads(f"[{big}]") == [big]
+    text = f'{{"t":"Đặt ly trà đào","id":{big}}}'
+    assert fastjson.loads(text) == {"t": "Đặt ly trà đào", "id": big}
+
+
+def test_loads_reads_19_digit_ids_and_digits_in_strings(codec: str) -> None:
+    # Zalo's ids are 19 digits (fit in 64 bits); a 25-digit run inside a string is only text.
+    raw = b'{"id":6100000000000000001,"code":"1234567890123456789012345","t":"-ab"}'
+    assert fastjson.loads(raw) == {
+        "id": 6100000000000000001,
+        "code": "1234567890123456789012345",
+        "t": "-ab",
+    }
+    assert fastjson.loads('"\ud800 l\u1ebb"') == "\ud800 lẻ"
 
 
 @pytest.mark.parametrize("big", [-(2**63) - 1, -(10**19) + 1])
