@@ -130,8 +130,11 @@ class JobQueue(ABC):
         """Queue several `(args, job_id)` jobs of one kind at once; return how many were new.
 
         The webhook's group commit calls this once per batch; backends override it to use one
-        round trip instead of one per job.
+        round trip instead of one per job. Arguments must be plain values (str, int, float,
+        bool, None): Redis carries these jobs as JSON.
         """
+        for args, _ in jobs:
+            check_plain(args)  # all or nothing, like one script call
         added = 0
         for args, job_id in jobs:
             added += await self.enqueue(name, *args, job_id=job_id)
@@ -144,3 +147,13 @@ class JobQueue(ABC):
     @abstractmethod
     async def close(self, *, drain: bool = True) -> None:
         """Stop consuming; with `drain`, finish what is already queued first."""
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def check_plain(args: tuple[Any, ...]) -> None:
+    """`enqueue_many` arguments travel as JSON: refuse what JSON would change or drop."""
+    for arg in args:
+        if not isinstance(arg, PLAIN_TYPES):
+            raise TypeError(f"enqueue_many takes str, int, float, bool or None, not {arg!r}")

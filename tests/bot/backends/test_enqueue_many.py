@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from bot.backends.base import JobQueue
 from bot.backends.redis import ArqQueue
+from bot.backends.redis.queue import load_job
 
 from .conftest import eventually
 
@@ -63,6 +64,15 @@ async def test_unknown_job_is_refused(make_queue: MakeQueue) -> None:
         await queue.enqueue_many("missing", [(("x",), "m1")])
 
 
+@pytest.mark.parametrize("bad", [("a", ["list"]), (b"bytes",), ("x", {"k": 1}), (object(),)])
+async def test_arguments_must_be_plain_values(make_queue: MakeQueue, bad: tuple[Any, ...]) -> None:
+    """Redis carries these jobs as JSON; every queue refuses what JSON would alter."""
+    queue = make_queue()
+    queue.register("job", recording([]))
+    with pytest.raises(TypeError, match="enqueue_many takes"):
+        await queue.enqueue_many("job", [(("ok", 1, 2.5, True, None), "fine"), (bad, "bad")])
+
+
 async def test_ids_are_free_again_once_their_jobs_finished(make_queue: MakeQueue) -> None:
     queue = make_queue()
     ran: Ran = []
@@ -98,8 +108,16 @@ async def test_arq_jobs_match_enqueue_job_and_run_in_another_process(
         )
         assert added == 1
         assert await consumer.enqueue("job", "y", job_id="many") is False  # arq sees it
-        single = await Job(f"{redis_prefix}one", redis, _queue_name=producer.queue_name).info()
-        batch = await Job(f"{redis_prefix}many", redis, _queue_name=producer.queue_name).info()
+        # `enqueue` stores arq's pickle, `enqueue_many` JSON; our deserializer reads both.
+        single, batch = [
+            await Job(
+                f"{redis_prefix}{job_id}",
+                redis,
+                _queue_name=producer.queue_name,
+                _deserializer=load_job,
+            ).info()
+            for job_id in ("one", "many")
+        ]
         assert single is not None and batch is not None
         assert (batch.function, batch.args, batch.kwargs) == ("job", ("zalo", "oa1", "u2"), {})
         assert (batch.job_try, batch.score is not None) == (single.job_try, True)
