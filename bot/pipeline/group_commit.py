@@ -15,8 +15,9 @@ a later batch could commit first and its processing job would then see that user
 out of order.
 
 Requests are answered as soon as their rows are committed: the inbox table is the durable
-queue. The processing jobs are queued right after (a wake-up); if that fails, the periodic
-inbox sweep queues the rows instead. A failed INSERT fails every request in its batch, so
+queue. The processing jobs are queued right after (a wake-up), one enqueue call at a time:
+batches committed meanwhile share the next call. If that fails, the periodic inbox sweep
+queues the rows instead. A failed INSERT fails every request in its batch, so
 each platform retries and nothing is lost; the `ON CONFLICT` dedupe makes that retry safe.
 """
 
@@ -51,7 +52,7 @@ class GroupCommit:
 
     `store` writes rows and returns the new ones with their ids; `after` runs on those new
     rows once their waiters are answered (the enqueue). `max_rows` bounds one statement (SQLite
-    and PostgreSQL cap bind parameters).
+    and PostgreSQL cap bind parameters). `after` may get the rows of several batches at once.
     """
 
     def __init__(
@@ -73,6 +74,8 @@ class GroupCommit:
         self._busy_users: set[UserKey] = set()
         self._flushers: set[asyncio.Task[None]] = set()  # writing or queueing their jobs
         self._writing = 0  # batches whose INSERT is in flight (bounded by max_inflight)
+        self._unqueued: NewRows = []  # committed rows whose jobs are not queued yet
+        self._queueing = False  # a flusher is queueing jobs (the others leave theirs to it)
         self.flushes = 0  # batches written (tests and the benchmark read these)
         self.rows = 0
         self.crowd = crowd
@@ -173,12 +176,31 @@ class GroupCommit:
         for waiter in batch:
             if not waiter.done.done():
                 waiter.done.set_result(sum(id(row) in fresh for row in waiter.rows))
-        # The committed rows are the durable queue; the job is only the wake-up. If it cannot
-        # be queued, the inbox sweep (`recover_inbox`) queues these rows a minute later.
+        if new:
+            self._unqueued += new
+            if not self._queueing:
+                await self._queue_jobs()
+
+    async def _queue_jobs(self) -> None:
+        """Queue the processing jobs of every committed batch not queued yet, in one call.
+
+        One call at a time: batches committed while a call is out join the next one (a
+        Redis call costs about as much CPU as a small batch's INSERT). The committed rows are
+        the durable queue and the job is only the wake-up: if it cannot be queued, the inbox
+        sweep (`recover_inbox`) queues those rows a minute later.
+        """
+        self._queueing = True
         try:
-            await self._after(new)
-        except Exception as exc:
-            log.warning("inbox: %d new row(s) stored but not queued yet: %r", len(new), exc)
+            while self._unqueued:
+                new, self._unqueued = self._unqueued, []
+                try:
+                    await self._after(new)
+                except Exception as exc:
+                    log.warning(
+                        "inbox: %d new row(s) stored but not queued yet: %r", len(new), exc
+                    )
+        finally:
+            self._queueing = False
 
     async def close(self) -> None:
         """Wait for the batches being written (shutdown, after the server stopped accepting)."""

@@ -35,7 +35,10 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
+    writer = runtime.inbox_writer
+    # How well webhooks share their writes: rows per INSERT (the benchmark reads this too).
+    ingest = {"batches": writer.flushes, "rows": writer.rows, "in_flight": writer.max_inflight}
     return web.json_response(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, "ingest": ingest},
         status=200 if ready else 503,
     )

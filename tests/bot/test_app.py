@@ -28,7 +28,10 @@ async def test_healthz_and_readyz_with_the_embedded_defaults(
         assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
         ready = await client.get("/readyz")
         assert ready.status == 200
-        assert (await ready.json())["checks"] == {"database": "ok"}
+        body = await ready.json()
+        assert body["checks"] == {"database": "ok"}
+        in_flight = 1 if clean_db.startswith("sqlite") else 2  # SQLite has one writer
+        assert body["ingest"] == {"batches": 0, "rows": 0, "in_flight": in_flight}
     finally:
         await client.close()
 

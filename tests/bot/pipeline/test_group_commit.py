@@ -393,3 +393,23 @@ async def test_a_slow_enqueue_does_not_hold_the_write_slot() -> None:
     inbox.after_gate.set()
     await writer.close()
     assert [len(q) for q in inbox.queued] == [1, 1]
+
+
+async def test_batches_committed_during_an_enqueue_share_the_next_one() -> None:
+    """One enqueue call at a time: what commits while it is out is queued in one more call,
+    in commit order, and close waits for it."""
+    inbox = FakeInbox()
+    inbox.after_gate = asyncio.Event()
+    writer = GroupCommit(inbox.store, inbox.after, max_inflight=1)
+    first = submit(writer, "u1", "a")
+    await settle()
+    assert first.done() and len(inbox.queued) == 1  # its enqueue is out (held at the gate)
+    for user, key in (("u2", "b"), ("u3", "c"), ("u4", "d")):
+        assert await writer.submit("zalo", [item(user, key)]) == 1  # answered on commit
+    assert writer.flushes == 4 and len(inbox.queued) == 1
+    inbox.after_gate.set()
+    await writer.close()
+    assert [[row[1].dedupe_key for row, _ in q] for q in inbox.queued] == [
+        ["a"],
+        ["b", "c", "d"],
+    ]

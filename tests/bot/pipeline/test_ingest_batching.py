@@ -85,6 +85,12 @@ async def test_a_burst_is_stored_once_processed_once_in_fewer_writes(app: Messen
     writer = app.runtime.inbox_writer
     assert writer.rows == 45  # every request's item went through the group commit
     assert writer.flushes < 45  # and requests shared writes
+    ready = await (await app.client.get("/readyz")).json()
+    assert ready["ingest"] == {
+        "batches": writer.flushes,
+        "rows": 45,
+        "in_flight": writer.max_inflight,
+    }
 
 
 async def test_a_users_concurrent_events_are_processed_in_id_order(app: MessengerApp) -> None:
