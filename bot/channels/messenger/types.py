@@ -22,9 +22,11 @@ def _to_int(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_to_str), Field(max_length=256)]
+ID_MAX = 256
+TEXT_MAX = 20_000
+Id = Annotated[str, BeforeValidator(_to_str), Field(max_length=ID_MAX)]
 Millis = Annotated[int, BeforeValidator(_to_int)]
-ShortText = Annotated[str, Field(max_length=20_000)]
+ShortText = Annotated[str, Field(max_length=TEXT_MAX)]
 
 
 class _Model(BaseModel):
