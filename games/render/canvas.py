@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw
 
@@ -42,11 +43,17 @@ def rounded(
     """Paste a colour or an image into `box` with rounded corners (antialiased at 2x)."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    mask = Image.new("L", (w * 2, h * 2), 0)
-    ImageDraw.Draw(mask).rounded_rectangle((0, 0, w * 2 - 1, h * 2 - 1), radius * 2, fill=255)
-    mask = mask.resize((w, h), Image.Resampling.LANCZOS)
+    mask = _rounded_mask(w, h, radius)
     layer = fill if isinstance(fill, Image.Image) else Image.new("RGB", (w, h), fill)
     img.paste(layer.resize((w, h)) if layer.size != (w, h) else layer, (x0, y0), mask)
+
+
+@lru_cache(maxsize=64)
+def _rounded_mask(w: int, h: int, radius: int) -> Image.Image:
+    """The antialiased corner mask; the same few boxes recur in every card (read-only)."""
+    mask = Image.new("L", (w * 2, h * 2), 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, w * 2 - 1, h * 2 - 1), radius * 2, fill=255)
+    return mask.resize((w, h), Image.Resampling.LANCZOS)
 
 
 def speckle(base: Image.Image, amount: int = 14, seed: int = 7) -> Image.Image:

@@ -7,6 +7,7 @@ labels) from the content file; this module only lays them out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
@@ -41,8 +42,7 @@ class MemberCardData:
 def render_member_card(card: MemberCardData, *, size: tuple[int, int] = SIZE) -> bytes:
     w, h = size
     tier = rgb(card.tier_color)
-    img = gradient(size, DARK, mix(tier, DARK, 0.35), diagonal=True)
-    _decorate(img, tier)
+    img = _background(size, tier).copy()
     d = ImageDraw.Draw(img)
     m = round(w * 0.06)
     qr_side = round(h * 0.56)
@@ -150,6 +150,15 @@ def _qr_panel(img: Image.Image, card: MemberCardData, at: tuple[int, int], side:
         bold=True,
     )
     draw_block(d, code_text, (x0 + side / 2, y), WHITE)
+
+
+@lru_cache(maxsize=16)
+def _background(size: tuple[int, int], tier: RGB) -> Image.Image:
+    """Gradient and circles: the same for every member of a tier, so drawn once per tier
+    (callers draw on a copy)."""
+    img = gradient(size, DARK, mix(tier, DARK, 0.35), diagonal=True)
+    _decorate(img, tier)
+    return img
 
 
 def _decorate(img: Image.Image, tier: RGB) -> None:

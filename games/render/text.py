@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import ImageDraw, ImageFont
 
@@ -51,7 +52,11 @@ def ink_on(background: RGB) -> RGB:
     return (255, 255, 255) if luminance(background) < 0.45 else (33, 33, 33)
 
 
+@lru_cache(maxsize=8192)
 def text_width(text: str, fnt: ImageFont.FreeTypeFont) -> float:
+    """Shaped width, remembered: fitting measures the same words at the same sizes render
+    after render (labels, shop and tier names), and shaping is the slow part of fitting.
+    Fonts come from `fonts.font`, itself cached, so the key stays small."""
     return fnt.getlength(text)
 
 

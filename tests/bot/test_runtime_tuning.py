@@ -43,3 +43,20 @@ def test_bad_tuning_values_name_the_setting(
 ) -> None:
     with pytest.raises(SettingsError, match=f"setting {name}="):
         make_settings(**{name: value})
+
+
+def test_freeze_heap_freezes_start_up_objects_and_collects_the_young_less_often() -> None:
+    """What `serve` and `worker` call once started (tests restore the interpreter after)."""
+    import gc
+
+    from bot.runtime import GC_YOUNG_THRESHOLD, Runtime
+
+    before = gc.get_threshold()
+    try:
+        Runtime.freeze_heap()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        assert before[0] < GC_YOUNG_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
