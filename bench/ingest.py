@@ -29,7 +29,8 @@ class IngestConfig:
     rounds: int = 3  # baseline and project take turns this many times
     warmup_seconds: int = 2
     connections: int = 32
-    lines: int = 20_000  # distinct bodies per channel and round: more than a round can send
+    lines: int = 20_000  # at least this many distinct bodies per channel and round
+    headroom: float = 1.5  # a round's file holds this × the fastest rate seen × its seconds
 
 
 async def _inbox_counts(database_url: str) -> dict[str, int]:
@@ -64,30 +65,36 @@ class IngestBench:
     ) -> None:
         self.cfg, self.wrk, self.work = cfg, wrk, work
         self.profile_dir = profile_dir  # py-spy profiles of serve/worker during the rounds
-        self.files: dict[str, list[Path]] = {}  # one file of new events per round
-        self.warm: dict[str, Path] = {}
-        self.lines: dict[str, int] = {}
+        self.files: dict[tuple[str, int], tuple[Path, int]] = {}  # (channel, round): file, lines
+        self.tag = secrets.token_hex(3)
+        self.fastest = 0.0  # highest req/s seen so far (the baseline): sizes the round files
 
-    def prepare_files(self) -> None:
-        run = secrets.token_hex(3)
-        for ch in CHANNELS:
-            self.files[ch] = []
-            for r in range(self.cfg.rounds):
-                path = self.work / f"{ch}-{r}.txt"
-                self.lines[ch] = write_file(path, generate(ch, self.cfg.lines, run=f"{run}r{r}"))
-                self.files[ch].append(path)
-            self.warm[ch] = self.work / f"{ch}-warmup.txt"
-            write_file(self.warm[ch], generate(ch, 5_000, run=run + "w"))
+    def _file(self, ch: str, round_: int) -> tuple[Path, int]:
+        """The round's events (-1: the warm-up's), enough that no request repeats one.
+
+        Sized from the fastest rate seen so far, so a fast machine does not run out (the
+        warm-up against the baseline comes first and sets it); regenerated with new events
+        if a later round ran faster than the file allows.
+        """
+        seconds = self.cfg.warmup_seconds if round_ < 0 else self.cfg.seconds
+        need = max(self.cfg.lines, int(self.fastest * seconds * self.cfg.headroom))
+        have = self.files.get((ch, round_))
+        if have is not None and have[1] >= need:
+            return have
+        tag = f"{self.tag}{'w' if round_ < 0 else f'r{round_}'}{len(self.files)}"
+        path = self.work / f"{ch}-{'warmup' if round_ < 0 else round_}.txt"
+        self.files[ch, round_] = (path, write_file(path, generate(ch, need, run=tag)))
+        return self.files[ch, round_]
 
     async def _load(self, url: str, ch: str, *, round_: int = -1) -> LoadResult:
         """A measured round (`round_` >= 0, its own events) or the warm-up (-1)."""
-        warmup = round_ < 0
-        file = self.warm[ch] if warmup else self.files[ch][round_]
-        seconds = self.cfg.warmup_seconds if warmup else self.cfg.seconds
-        return await run_load(
-            self.wrk, url, file, 5_000 if warmup else self.lines[ch],
-            connections=self.cfg.connections, seconds=seconds,
-        )  # fmt: skip
+        file, lines = await asyncio.to_thread(self._file, ch, round_)
+        seconds = self.cfg.warmup_seconds if round_ < 0 else self.cfg.seconds
+        result = await run_load(
+            self.wrk, url, file, lines, connections=self.cfg.connections, seconds=seconds
+        )
+        self.fastest = max(self.fastest, result.rps)
+        return result
 
     async def start_baseline(self) -> None:
         """The bare server stays up (idle) for the whole ingest part: each project run is
@@ -226,8 +233,7 @@ class IngestBench:
 
     async def run(self, modes: tuple[str, ...], pg: procs.Postgres | None) -> dict[str, Any]:
         """Baseline first, then each mode; `pg` is a prepared template (None: unavailable)."""
-        self.prepare_files()
-        out: dict[str, Any] = {"config": {**_cfg(self.cfg), "lines": self.lines}}
+        out: dict[str, Any] = {"config": _cfg(self.cfg)}
         await self.start_baseline()
         try:
             out["baseline"] = await self.baseline()
@@ -237,6 +243,9 @@ class IngestBench:
                 out["redis"] = await self.redis_worker(pg)
         finally:
             self.base_proc.kill()
+        out["config"]["lines"] = {
+            f"{ch}-{'warmup' if r < 0 else r}": n for (ch, r), (_, n) in self.files.items()
+        }
         return out
 
 
