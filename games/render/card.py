@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from games.render.canvas import gradient, png, rounded
+from games.render.canvas import gradient, jpeg, rounded
 from games.render.qr import qr_image
 from games.render.text import RGB, draw_block, fit, ink_on, mix, rgb
 
@@ -40,6 +40,7 @@ class MemberCardData:
 
 
 def render_member_card(card: MemberCardData, *, size: tuple[int, int] = SIZE) -> bytes:
+    """The card as JPEG bytes (see `canvas.jpeg`)."""
     w, h = size
     tier = rgb(card.tier_color)
     img = _background(size, tier).copy()
@@ -118,7 +119,7 @@ def render_member_card(card: MemberCardData, *, size: tuple[int, int] = SIZE) ->
         draw_block(d, note, (m, y), MUTED, align="left")
 
     _qr_panel(img, card, (w - m - qr_side, round(h * 0.14)), qr_side)
-    return png(img)
+    return jpeg(img)
 
 
 def _qr_panel(img: Image.Image, card: MemberCardData, at: tuple[int, int], side: int) -> None:

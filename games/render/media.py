@@ -105,7 +105,7 @@ async def quiz_card(
 
 async def member_card(cache: RenderCache, card: MemberCardData) -> MediaFile:
     """A member's card; changes whenever points or tier change, so prune these files."""
-    return await cache.aget_or_render(("card", card), partial(render_member_card, card), "png")
+    return await cache.aget_or_render(("card", card), partial(render_member_card, card), "jpg")
 
 
 async def qr_code(cache: RenderCache, data: str, *, size: int = 400) -> MediaFile:

@@ -13,13 +13,14 @@ from games.render.scratch import render_scratch_cover, render_scratch_reveal
 from tests.games.conftest import VIETNAMESE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 
-def _open(data: bytes) -> Image.Image:
-    assert data.startswith(PNG_MAGIC)
+def _open(data: bytes, *, kind: str = "PNG") -> Image.Image:
+    assert data.startswith(PNG_MAGIC if kind == "PNG" else JPEG_MAGIC)
     img = Image.open(io.BytesIO(data))
     img.load()
-    assert img.format == "PNG"
+    assert img.format == kind
     return img
 
 
@@ -118,7 +119,7 @@ def _card(**overrides: object) -> MemberCardData:
 
 def test_member_card_is_1000x600_with_a_readable_qr() -> None:
     card = _card(qr_data="https://shop.example/m/MB7K2Q9X?t=abc")
-    img = _open(render_member_card(card))
+    img = _open(render_member_card(card), kind="JPEG")  # the QR reads back through JPEG
     assert (img.size, img.mode) == ((1000, 600), "RGB")
     # The QR sits on a white panel on the right: find the panel, then read the modules.
     white = img.convert("L").point(lambda v: 1 if v > 245 else 0).tobytes()
@@ -133,13 +134,15 @@ def test_member_card_variants_render() -> None:
     top_tier = _open(
         render_member_card(
             _card(progress=None, progress_text=None, code_label=None, tier_color="#FFD54F")
-        )
+        ),
+        kind="JPEG",
     )
     assert top_tier.size == (1000, 600)
     long_texts = _open(
         render_member_card(
             _card(member_name=VIETNAMESE * 3, shop_name=VIETNAMESE * 2, progress=1.7)
-        )
+        ),
+        kind="JPEG",
     )
     assert long_texts.size == (1000, 600)
     assert render_member_card(_card(progress=0.1)) != render_member_card(_card(progress=0.9))

@@ -161,12 +161,12 @@ class Bot:
         assert button["type"] == "postback", button
         return await self.fb_taps(psid, button["payload"], button["title"])
 
-    async def image_png(self, url: str) -> bytes:
-        """Fetch one of our `/media/...` images from the app itself."""
+    async def image_png(self, url: str, *, kind: str = "png") -> bytes:
+        """Fetch one of our `/media/...` images from the app itself (`kind`: png, jpeg)."""
         path = url[url.index("/media/") :]
         resp = await self.client.get(path)
         assert resp.status == 200, path
-        assert resp.content_type == "image/png"
+        assert resp.content_type == f"image/{kind}"
         return await resp.read()
 
 

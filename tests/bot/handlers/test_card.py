@@ -23,9 +23,9 @@ async def test_card_arrives_as_an_image_for_a_member_without_phone(bot: Bot) -> 
     bot.zalo.add_user("z1", "Nguyễn Thị Lan")
     sent = await bot.zalo_says("z1", "Thẻ thành viên")
     (url,) = zalo_image_urls(sent)
-    png = await bot.image_png(url)
-    with PILImage.open(io.BytesIO(png)) as image:
-        assert image.size == (1000, 600)
+    card = await bot.image_png(url, kind="jpeg")  # photo-like: JPEG
+    with PILImage.open(io.BytesIO(card)) as image:
+        assert (image.format, image.size) == ("JPEG", (1000, 600))
 
     member = await get_by_identity("zalo_oa", "z1")
     assert member is not None and member.phone is None
