@@ -24,8 +24,9 @@ from bot.core.events import Event
 from bot.core.router import Router
 from bot.db import close_db, init_db
 from bot.jobs import register_jobs
+from bot.pipeline.feeder import InboxFeeder, notify_channel
 from bot.pipeline.group_commit import GroupCommit
-from bot.pipeline.inbox import InboxStore, enqueue_new
+from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
 from loyalty.stock import sync_prize_stock
@@ -51,7 +52,8 @@ class Runtime:
         self._db: list[Any] = []
         # Webhooks store through this: concurrent requests share one INSERT and one enqueue.
         self.inbox_store = InboxStore()
-        self.inbox_writer = GroupCommit(self.inbox_store.store, lambda new: enqueue_new(self, new))
+        self.inbox_writer = GroupCommit(self.inbox_store.store, self._queue_new)
+        self.feeder: InboxFeeder | None = None
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
@@ -62,6 +64,9 @@ class Runtime:
         # SQLite has one writer: parallel batches would only queue for it and come out smaller.
         sqlite = s.DATABASE_URL.startswith("sqlite")
         self.inbox_writer.max_inflight = 1 if sqlite else s.INGEST_BATCHES_IN_FLIGHT
+        if s.REDIS_URL and not sqlite:
+            # PostgreSQL + Redis: the INSERT notifies the workers, who queue the jobs.
+            self.inbox_store.notify_channel = notify_channel(s.REDIS_PREFIX)
         self.backends = build_backends(s)
         # Prize stock follows the content file: on start and after every good reload.
         shards = s.PRIZE_STOCK_SHARDS
@@ -81,11 +86,7 @@ class Runtime:
         register_jobs(self.backends.queue)
         await self.dispatcher.emit_startup(runtime=self)
         if consume:
-            queue = self.backends.queue
-            if isinstance(queue, InProcessQueue):  # one process: acks before handlers
-                queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
-            await queue.start({"runtime": self})
-            self.consuming = True
+            await self.consume()
         log.info(
             "runtime ready: channels=%s sandbox=%s queue=%s loop=%s",
             ",".join(self.channels) or "-",
@@ -93,6 +94,25 @@ class Runtime:
             "redis" if s.REDIS_URL else "in-process",
             type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
+
+    async def consume(self) -> None:
+        """Run the queue's jobs in this process (and, with PostgreSQL + Redis, listen for new
+        inbox rows to queue them: `bot.pipeline.feeder`)."""
+        queue = self.backends.queue
+        if isinstance(queue, InProcessQueue):  # one process: acks before handlers
+            s = self.settings
+            queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
+        await queue.start({"runtime": self})
+        self.consuming = True
+        channel = self.inbox_store.notify_channel
+        if channel is not None:
+            self.feeder = InboxFeeder(self, channel)
+            await self.feeder.start()
+
+    async def _queue_new(self, new: NewRows) -> None:
+        """After a commit: queue the jobs, unless the INSERT notified the feeders."""
+        if self.inbox_store.notify_channel is None:
+            await enqueue_new(self, new)
 
     @staticmethod
     def freeze_heap() -> None:
@@ -128,6 +148,8 @@ class Runtime:
         """Graceful: finish queued events first, then close clients and connections."""
         await self.inbox_writer.close()
         await self.inbox_store.close()
+        if self.feeder is not None:
+            await self.feeder.close()
         if self.consuming:
             await self.backends.queue.close(drain=True)
         await self.dispatcher.emit_shutdown(runtime=self)

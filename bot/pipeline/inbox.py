@@ -38,17 +38,30 @@ NewRows = list[tuple[Row, int]]
 
 
 @lru_cache(maxsize=512)
-def _insert_sql(count: int, postgres: bool) -> str:
-    """The INSERT for `count` rows (one text per batch size: asyncpg prepares each once)."""
+def _insert_sql(count: int, postgres: bool, notify: bool = False) -> str:
+    """The INSERT for `count` rows (one text per batch size: asyncpg prepares each once).
+
+    With `notify` (PostgreSQL only), the same statement also sends `pg_notify(channel,
+    "<first id> <last id>")` when it stored anything, the channel name being the last
+    parameter: the workers' feeder queues the jobs, and the webhook makes no Redis call.
+    The notification is delivered on commit, so a feeder never sees rows it cannot read.
+    """
     marks = []
     for row in range(count):
         places = [f"${row * 7 + i}" if postgres else "?" for i in range(1, 8)]
         marks.append(f"({', '.join(places)}, 'pending', 0)")
-    return (
+    insert = (
         "INSERT INTO inbox_event (channel, account_id, user_id, dedupe_key, event_name, body,"
         " received_at, status, attempts) VALUES "
         + ", ".join(marks)
         + " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id, channel, dedupe_key"
+    )
+    if not notify:
+        return insert
+    return (
+        f"WITH ins AS ({insert}) SELECT ins.id, ins.channel, ins.dedupe_key FROM ins CROSS JOIN"
+        f" (SELECT pg_notify(${count * 7 + 1}, min(id) || ' ' || max(id)) FROM ins"
+        " HAVING count(*) > 0) AS wake"
     )
 
 
@@ -105,6 +118,9 @@ class InboxStore:
         self._idle: list[asyncpg.Connection] = []
         self._pool: Any = None
         self.held = 0  # connections checked out by the writer (tests read it)
+        # PostgreSQL NOTIFY channel for new rows (`feeder.InboxFeeder`), or None: the group
+        # commit queues the jobs itself.
+        self.notify_channel: str | None = None
 
     async def store(self, rows: Sequence[Row]) -> NewRows:
         if not rows:
@@ -112,7 +128,10 @@ class InboxStore:
         client = connections.get("default")
         if client.capabilities.dialect != "postgres":
             return await store_rows(rows)
-        sql, values = _insert_sql(len(rows), True), _values(rows, _now())
+        notify = self.notify_channel
+        sql, values = _insert_sql(len(rows), True, notify is not None), _values(rows, _now())
+        if notify is not None:
+            values.append(notify)
         stale = bool(self._idle)  # an idle held connection may have died meanwhile
         try:
             result = await self._fetch(client, sql, values)

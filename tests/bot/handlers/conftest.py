@@ -225,8 +225,7 @@ async def _start(
     client = await aiohttp_client(app)
     runtime = app[RUNTIME]
     if settings.REDIS_URL:
-        await runtime.backends.queue.start({"runtime": runtime})
-        runtime.consuming = True
+        await runtime.consume()
     yield Bot(client, zalo, fb)
 
 

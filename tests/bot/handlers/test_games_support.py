@@ -182,8 +182,7 @@ async def start_app(
         client = await aiohttp_client(app)
         runtime = app[RUNTIME]
         if redis_url:
-            await runtime.backends.queue.start({"runtime": runtime})
-            runtime.consuming = True
+            await runtime.consume()
         clock = Clock()
         runtime.extras["clock"] = clock
         try:

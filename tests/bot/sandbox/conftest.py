@@ -171,8 +171,7 @@ async def running(settings: Settings) -> AsyncIterator[Sandbox]:
     try:
         runtime = app[RUNTIME]
         if settings.REDIS_URL:  # the web process leaves the queue to `bot worker`: be it
-            await runtime.backends.queue.start({"runtime": runtime})
-            runtime.consuming = True
+            await runtime.consume()
         yield Sandbox(client)
     finally:
         await client.close()

@@ -122,8 +122,7 @@ async def start_app(
     runtime = app[RUNTIME]
     if backend == "redis":
         # With REDIS_URL set the web process does not consume; be the worker here.
-        await runtime.backends.queue.start({"runtime": runtime})
-        runtime.consuming = True
+        await runtime.consume()
     yield MessengerApp(client, runtime, fb, recorder)
 
 

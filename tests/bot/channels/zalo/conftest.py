@@ -182,8 +182,7 @@ async def _start(aiohttp_client: Any, settings: Settings, zalo: FakeZalo, backen
     runtime = app[RUNTIME]
     if backend == "redis":
         # With REDIS_URL set the web process leaves the queue to `bot worker`: be it here.
-        await runtime.backends.queue.start({"runtime": runtime})
-        runtime.consuming = True
+        await runtime.consume()
     return ZaloApp(client, runtime, zalo, recorder)
 
 

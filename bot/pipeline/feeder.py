@@ -1,0 +1,154 @@
+"""Queue the inbox's processing jobs from the worker side, woken by PostgreSQL NOTIFY.
+
+With PostgreSQL and Redis, `serve` does not call Redis after storing a webhook batch: the
+INSERT itself notifies (`inbox._insert_sql`) with the range of new row ids, and every
+consuming process (`worker`) listens here and queues one job per user with pending rows in
+that range. A Redis call cost `serve` about as much CPU as a small batch's INSERT, and the
+acknowledgement then no longer depends on Redis at all.
+
+Several workers all hear each notification; the jobs' ids (`inbox:<first row id>`) make the
+queue take each once. Whenever the listening connection is (re)established the feeder also
+queues every pending user, so rows stored while nobody listened are not left waiting for the
+periodic sweep (`recover_inbox`), which stays as the last safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from tortoise import connections
+
+from bot.pipeline.inbox import PROCESS_JOB
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("bot.pipeline.feeder")
+
+_PENDING_IN = """
+SELECT channel, account_id, user_id, min(id) AS first FROM inbox_event
+WHERE status = 'pending' AND id BETWEEN $1 AND $2
+GROUP BY channel, account_id, user_id
+"""
+_ALL_PENDING = """
+SELECT channel, account_id, user_id, min(id) AS first FROM inbox_event
+WHERE status = 'pending'
+GROUP BY channel, account_id, user_id
+"""
+RECONNECT_DELAY = 1.0  # seconds before listening again after a lost connection
+COALESCE_SECONDS = 0.01  # notifications gathered into one query
+
+
+def notify_channel(redis_prefix: str) -> str:
+    """The NOTIFY channel of one deployment (its `REDIS_PREFIX`, as the queue is): short and
+    plain, since PostgreSQL truncates channel names at 63 bytes."""
+    return "zlb_inbox_" + hashlib.sha256(redis_prefix.encode()).hexdigest()[:16]
+
+
+class InboxFeeder:
+    """LISTEN on `channel`; for each notified id range, queue the users' jobs."""
+
+    def __init__(self, runtime: Runtime, channel: str) -> None:
+        self.runtime = runtime
+        self.channel = channel
+        self._ranges: list[tuple[int, int]] = []
+        self._wake = asyncio.Event()
+        self._lost = False
+        self._task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()  # tests wait for it
+        self.queued = 0  # jobs handed to the queue (tests and logs read it)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-feeder")
+
+    async def wait_listening(self) -> None:
+        """Until the feeder listens (a fresh start has also queued what was pending)."""
+        await self._listening.wait()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def _heard(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+        try:
+            first, last = (int(part) for part in payload.split())
+        except ValueError:
+            log.warning("inbox feeder: unreadable notification %r ignored", payload)
+            return
+        self._ranges.append((first, last))
+        self._wake.set()
+
+    def _terminated(self, conn: Any) -> None:
+        self._lost = True
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            conn: asyncpg.Connection | None = None
+            pool: Any = None
+            try:
+                client = connections.get("default")
+                async with client.acquire_connection():  # creates the pool if needed
+                    pass
+                pool = client._pool
+                conn = await pool.acquire()
+                self._lost = False
+                await conn.add_listener(self.channel, self._heard)
+                conn.add_termination_listener(self._terminated)
+                await self._queue(await self._fetch(_ALL_PENDING))  # stored while not listening
+                self._listening.set()
+                while not self._lost:
+                    await self._wake.wait()
+                    # A burst notifies once per batch: gather a few into one query and one
+                    # enqueue (the handlers' work starts a few ms later, the acks not at all).
+                    await asyncio.sleep(COALESCE_SECONDS)
+                    self._wake.clear()
+                    ranges, self._ranges = self._ranges, []
+                    if ranges:
+                        first = min(r[0] for r in ranges)
+                        last = max(r[1] for r in ranges)
+                        await self._queue(await self._fetch(_PENDING_IN, first, last))
+                log.warning("inbox feeder: listening connection lost; listening again")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("inbox feeder failed; listening again in %.0f s", RECONNECT_DELAY)
+                await asyncio.sleep(RECONNECT_DELAY)
+            finally:
+                self._listening.clear()
+                if conn is not None and pool is not None:
+                    await self._release(pool, conn)
+
+    async def _release(self, pool: Any, conn: asyncpg.Connection) -> None:
+        """Stop listening and give the connection back. Every step may fail on a connection
+        that died (asyncpg's pool detaches it then): the feeder must go on regardless."""
+        try:
+            conn.remove_termination_listener(self._terminated)
+            if not conn.is_closed():
+                await asyncio.shield(conn.remove_listener(self.channel, self._heard))
+        except Exception:
+            log.debug("inbox feeder: UNLISTEN skipped", exc_info=True)
+        try:
+            await asyncio.shield(pool.release(conn))
+        except Exception:
+            log.debug("inbox feeder: connection not returned cleanly", exc_info=True)
+
+    async def _fetch(self, sql: str, *args: Any) -> Sequence[Any]:
+        async with connections.get("default").acquire_connection() as conn:
+            return await conn.fetch(sql, *args)
+
+    async def _queue(self, rows: Sequence[Any]) -> None:
+        if not rows:
+            return
+        jobs = [
+            ((r["channel"], r["account_id"], r["user_id"]), f"inbox:{r['first']}") for r in rows
+        ]
+        await self.runtime.backends.queue.enqueue_many(PROCESS_JOB, jobs)
+        self.queued += len(jobs)

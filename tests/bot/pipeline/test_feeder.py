@@ -1,0 +1,135 @@
+"""PostgreSQL + Redis: the webhook's INSERT notifies, the workers' feeder queues the jobs.
+
+On PostgreSQL only (NOTIFY); the whole path with Redis and the handlers also runs in the
+messenger and ingest tests on the Redis backend. Here: the payload is the range of new ids
+and nothing is sent for duplicates; the feeder queues one job per user with the first row's
+id, catches up on rows stored while nobody listened, and listens again after its connection
+is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.channels.base import InboxItem
+from bot.pipeline.feeder import InboxFeeder, notify_channel
+from bot.pipeline.inbox import PROCESS_JOB, InboxStore
+from tests.helpers import wait_for
+
+Job = tuple[tuple[Any, ...], str]
+
+
+@pytest.fixture
+async def pg(db: str, is_postgres: bool) -> str:
+    if not is_postgres:
+        pytest.skip("NOTIFY needs PostgreSQL (TEST_DATABASE_URL)")
+    return db
+
+
+def item(user: str, key: str) -> tuple[str, InboxItem]:
+    body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
+    return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
+        assert name == PROCESS_JOB
+        self.jobs += jobs
+        return len(jobs)
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[InboxStore]:
+    writer = InboxStore()
+    writer.notify_channel = notify_channel("test-feeder:")
+    yield writer
+    await writer.close()
+
+
+async def test_the_insert_notifies_the_range_of_new_ids_once_per_batch(
+    pg: str, store: InboxStore
+) -> None:
+    heard: list[str] = []
+    listener = await asyncpg.connect(pg)
+    try:
+        await listener.add_listener(store.notify_channel or "", lambda *a: heard.append(a[3]))
+        new = await store.store([item("u1", "a"), item("u2", "b"), item("u1", "c")])
+        ids = [row_id for _, row_id in new]
+        await wait_for(lambda: len(heard) == 1, what="one notification")
+        assert heard == [f"{min(ids)} {max(ids)}"]
+        assert await store.store([item("u1", "a"), item("u2", "b")]) == []  # only duplicates
+        await asyncio.sleep(0.3)
+        assert len(heard) == 1  # nothing stored, nothing sent
+    finally:
+        await listener.close()
+
+
+async def test_the_feeder_queues_pending_users_then_what_it_hears(
+    pg: str, store: InboxStore
+) -> None:
+    quiet = InboxStore()  # rows stored before any feeder listened
+    before = await quiet.store([item("u1", "old1"), item("u1", "old2"), item("u9", "old3")])
+    await quiet.close()
+    queue = RecordingQueue()
+    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue))
+    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    await feeder.start()
+    try:
+        await asyncio.wait_for(feeder.wait_listening(), 10)
+        first = {row[1].user_id: row_id for row, row_id in reversed(before)}
+        assert sorted(queue.jobs) == sorted(
+            (("messenger", "page1", user), f"inbox:{row_id}") for user, row_id in first.items()
+        )
+        queue.jobs.clear()
+        new = await store.store([item("u2", "n1"), item("u3", "n2"), item("u2", "n3")])
+        await wait_for(lambda: len(queue.jobs) == 2, what="jobs for u2 and u3")
+        ids = {row[1].dedupe_key: row_id for row, row_id in new}
+        assert sorted(queue.jobs) == [
+            (("messenger", "page1", "u2"), f"inbox:{ids['message:n1']}"),
+            (("messenger", "page1", "u3"), f"inbox:{ids['message:n2']}"),
+        ]
+    finally:
+        await feeder.close()
+
+
+async def test_the_feeder_listens_again_after_its_connection_is_killed(
+    pg: str, store: InboxStore
+) -> None:
+    queue = RecordingQueue()
+    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue))
+    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    await feeder.start()
+    admin = await asyncpg.connect(pg)
+    try:
+        await asyncio.wait_for(feeder.wait_listening(), 10)
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE query LIKE 'LISTEN %' AND datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        assert killed >= 1
+        # Stored while the feeder may not be listening: the catch-up or the NOTIFY queues it.
+        new = await store.store([item("u7", "after")])
+        await wait_for(
+            lambda: (("messenger", "page1", "u7"), f"inbox:{new[0][1]}") in queue.jobs,
+            within=15,
+            what="the job of the row stored across the reconnect",
+        )
+        await asyncio.wait_for(feeder.wait_listening(), 10)
+        later = await store.store([item("u8", "later")])
+        await wait_for(
+            lambda: (("messenger", "page1", "u8"), f"inbox:{later[0][1]}") in queue.jobs,
+            what="the job of a row stored after listening again",
+        )
+    finally:
+        await admin.close()
+        await feeder.close()
