@@ -61,7 +61,7 @@ class InboxFeeder:
         self._lost = False
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()  # tests wait for it
-        self.queued = 0  # jobs handed to the queue (tests and logs read it)
+        self.queued = 0  # jobs handed to the queue so far
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox-feeder")
