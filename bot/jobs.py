@@ -8,7 +8,11 @@ from bot.pipeline import inbox, outbox
 
 
 async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
-    return await inbox.process_user(ctx["runtime"], channel, account_id, user_id)
+    runtime = ctx["runtime"]
+    if runtime.pressure_gate is None:
+        return await inbox.process_user(runtime, channel, account_id, user_id)
+    async with runtime.pressure_gate.turn():  # a worker beside a busy `serve` lets it go first
+        return await inbox.process_user(runtime, channel, account_id, user_id)
 
 
 async def send_outbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:

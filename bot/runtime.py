@@ -27,6 +27,7 @@ from bot.jobs import register_jobs
 from bot.pipeline.feeder import InboxFeeder, notify_channel
 from bot.pipeline.group_commit import GroupCommit
 from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
+from bot.pipeline.priority import PressureGate, PressureMark
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
 from loyalty.stock import sync_prize_stock
@@ -54,6 +55,7 @@ class Runtime:
         self.inbox_store = InboxStore()
         self.inbox_writer = GroupCommit(self.inbox_store.store, self._queue_new)
         self.feeder: InboxFeeder | None = None
+        self.pressure_gate: PressureGate | None = None  # a Redis worker's inbox jobs wait on it
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
@@ -87,6 +89,9 @@ class Runtime:
         await self.dispatcher.emit_startup(runtime=self)
         if consume:
             await self.consume()
+        elif s.REDIS_URL and s.INGEST_PRIORITY_MAX_WAIT > 0:
+            # `serve` with a separate worker: tell it when webhooks queue up.
+            self.inbox_writer.on_pressure = PressureMark(self.backends.kv)
         log.info(
             "runtime ready: channels=%s sandbox=%s queue=%s loop=%s",
             ",".join(self.channels) or "-",
@@ -99,9 +104,11 @@ class Runtime:
         """Run the queue's jobs in this process (and, with PostgreSQL + Redis, listen for new
         inbox rows to queue them: `bot.pipeline.feeder`)."""
         queue = self.backends.queue
+        max_wait = self.settings.INGEST_PRIORITY_MAX_WAIT
         if isinstance(queue, InProcessQueue):  # one process: acks before handlers
-            s = self.settings
-            queue.yield_to(self.inbox_writer.busy, max_wait=s.INGEST_PRIORITY_MAX_WAIT)
+            queue.yield_to(self.inbox_writer.busy, max_wait=max_wait)
+        elif max_wait > 0:  # a worker: acks in `serve` before handlers here
+            self.pressure_gate = PressureGate(self.backends.kv, max_wait)
         await queue.start({"runtime": self})
         self.consuming = True
         channel = self.inbox_store.notify_channel

@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     WEBHOOK_MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
     # uvloop when installed (it is in requirements.lock): a faster event loop for the same code.
     EVENT_LOOP: Literal["auto", "uvloop", "asyncio"] = "auto"
-    # Without Redis, jobs run inside `serve`; while webhooks queue up (a burst) they wait up to
-    # this many seconds each, so the burst is acknowledged first and processed after (0: off).
+    # While webhooks queue up (a burst), handler jobs wait up to this many seconds each, so the
+    # burst is acknowledged first and processed after: in-process jobs without Redis, a
+    # worker's inbox jobs with Redis (through a mark `serve` sets there). 0: off.
     INGEST_PRIORITY_MAX_WAIT: float = Field(2.0, ge=0, le=60)
     # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
     # means bigger batches and less CPU per request; more hides a slow disk flush better.

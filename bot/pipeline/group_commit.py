@@ -80,6 +80,8 @@ class GroupCommit:
         self.rows = 0
         self.crowd = crowd
         self._pressure_at = float("-inf")  # when requests last had to queue or crowd a batch
+        # Told of every pressure moment (`priority.PressureMark`: other processes hear of it).
+        self.on_pressure: Callable[[], None] | None = None
 
     def busy(self, hold: float = 0.5) -> bool:
         """Is ingest under pressure? Requests are queued behind a flush now, or were within
@@ -95,6 +97,8 @@ class GroupCommit:
 
     def _pressure(self) -> None:
         self._pressure_at = asyncio.get_running_loop().time()
+        if self.on_pressure is not None:
+            self.on_pressure()
 
     async def submit(self, channel: str, items: Sequence[InboxItem]) -> int:
         """Store `items` (committed) and queue their processing; return how many were new."""
