@@ -74,6 +74,15 @@ async def init_db(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> list[BaseD
     return connections.all()
 
 
+async def asyncpg_pool(client: BaseDBAsyncClient | None = None) -> Any:
+    """The asyncpg pool behind a PostgreSQL connection (created if it is not there yet), for
+    the few places that keep a connection checked out: the inbox writer and the feeder."""
+    client = client or connections.get("default")
+    async with client.acquire_connection():  # Tortoise creates its pool lazily
+        pass
+    return client._pool  # type: ignore[attr-defined]
+
+
 async def close_db(opened: list[BaseDBAsyncClient] | None = None) -> None:
     """Close connections. Tortoise keeps them per async context, so code that may close from
     another task (aiohttp cleanup, test teardown) passes what `init_db` returned: otherwise an

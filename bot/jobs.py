@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from bot.pipeline import inbox, outbox
@@ -9,9 +10,8 @@ from bot.pipeline import inbox, outbox
 
 async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
     runtime = ctx["runtime"]
-    if runtime.pressure_gate is None:
-        return await inbox.process_user(runtime, channel, account_id, user_id)
-    async with runtime.pressure_gate.turn():  # a worker beside a busy `serve` lets it go first
+    gate = runtime.pressure_gate  # a worker beside a busy `serve` lets it go first
+    async with gate.turn() if gate is not None else nullcontext():
         return await inbox.process_user(runtime, channel, account_id, user_id)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from tortoise import connections
 
+from bot.db import asyncpg_pool
 from bot.pipeline.inbox import PROCESS_JOB
 
 if TYPE_CHECKING:
@@ -94,10 +95,7 @@ class InboxFeeder:
             conn: asyncpg.Connection | None = None
             pool: Any = None
             try:
-                client = connections.get("default")
-                async with client.acquire_connection():  # creates the pool if needed
-                    pass
-                pool = client._pool
+                pool = await asyncpg_pool()
                 conn = await pool.acquire()
                 self._lost = False
                 await conn.add_listener(self.channel, self._heard)

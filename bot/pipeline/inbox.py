@@ -20,6 +20,7 @@ from tortoise import connections
 
 from bot import fastjson
 from bot.channels.base import InboxItem
+from bot.db import asyncpg_pool
 from bot.models import Contact, InboxEvent
 
 if TYPE_CHECKING:
@@ -159,9 +160,7 @@ class InboxStore:
     async def _take(self, client: Any, *, fresh: bool = False) -> asyncpg.Connection:
         if self._idle and not fresh:
             return self._idle.pop()
-        async with client.acquire_connection():  # creates the pool if it is not there yet
-            pass
-        self._pool = client._pool
+        self._pool = await asyncpg_pool(client)
         raw = await self._pool.acquire()
         self.held += 1
         return raw
