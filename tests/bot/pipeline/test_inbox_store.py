@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
+import pytest
+
 from bot.channels.base import InboxItem
 from bot.models import InboxEvent
-from bot.pipeline.inbox import store_rows
+from bot.pipeline.inbox import InboxStore, store_rows
 
 
 async def store_items(channel: str, items: list[InboxItem]) -> list[InboxItem]:
@@ -44,3 +47,36 @@ async def test_same_key_on_two_channels_is_two_events(db: str) -> None:
     await store_items("zalo", [_item("x")])
     await store_items("messenger", [_item("x")])
     assert await InboxEvent.filter(dedupe_key="x").count() == 2
+
+
+async def test_the_writer_reuses_its_connections_and_survives_a_dead_one(
+    db: str, is_postgres: bool
+) -> None:
+    """PostgreSQL: one held connection per batch in flight, reused, given back at close; a
+    connection killed while idle is replaced and the batch still stored (once)."""
+    if not is_postgres:
+        pytest.skip("held connections are a PostgreSQL feature (TEST_DATABASE_URL)")
+    writer = InboxStore()
+    try:
+        await writer.store([("zalo", _item("h1"))])
+        await writer.store([("zalo", _item("h2"))])
+        assert writer.held == 1  # the same connection for consecutive batches
+        await asyncio.gather(
+            writer.store([("zalo", _item("h3"))]), writer.store([("zalo", _item("h4"))])
+        )
+        assert writer.held == 2  # one per batch in flight
+        admin = await asyncpg.connect(db)
+        try:
+            pids = [raw.get_server_pid() for raw in writer._idle]
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", pids
+            )
+        finally:
+            await admin.close()
+        new = await writer.store([("zalo", _item("h5")), ("zalo", _item("h1"))])
+        assert [item.dedupe_key for (_, item), _ in new] == ["h5"]
+    finally:
+        await writer.close()
+    assert writer.held == 0
+    keys = await InboxEvent.filter(channel="zalo").values_list("dedupe_key", flat=True)
+    assert sorted(keys) == ["h1", "h2", "h3", "h4", "h5"]  # each once
