@@ -130,7 +130,8 @@ class InboxStore:
         if client.capabilities.dialect != "postgres":
             return await store_rows(rows)
         notify = self.notify_channel
-        sql, values = _insert_sql(len(rows), True, notify is not None), _values(rows, _now())
+        sql = _insert_sql(len(rows), True, notify is not None)
+        values = _values(rows, datetime.now(UTC))
         if notify is not None:
             values.append(notify)
         stale = bool(self._idle)  # an idle held connection may have died meanwhile
@@ -181,11 +182,7 @@ class InboxStore:
             await self._give_back(raw)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def enqueue_new(runtime: Runtime, new: Sequence[tuple[tuple[str, InboxItem], int]]) -> None:
+async def enqueue_new(runtime: Runtime, new: Sequence[tuple[Row, int]]) -> None:
     """One processing job per user with new rows (the job drains all of that user's rows)."""
     first: dict[tuple[str, str, str], int] = {}
     for (channel, item), row_id in new:

@@ -90,6 +90,12 @@ async def test_the_feeder_queues_pending_users_then_what_it_hears(
             (("messenger", "page1", user), f"inbox:{row_id}") for user, row_id in first.items()
         )
         queue.jobs.clear()
+        admin = await asyncpg.connect(pg)
+        try:  # a stray or malformed notification on the channel is ignored, not fatal
+            for payload in ("x y", "", "1 2 3"):
+                await admin.execute("SELECT pg_notify($1, $2)", store.notify_channel, payload)
+        finally:
+            await admin.close()
         new = await store.store([item("u2", "n1"), item("u3", "n2"), item("u2", "n3")])
         await wait_for(lambda: len(queue.jobs) == 2, what="jobs for u2 and u3")
         ids = {row[1].dedupe_key: row_id for row, row_id in new}
