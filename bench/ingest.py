@@ -12,15 +12,17 @@ import asyncio
 import secrets
 import sqlite3
 import sys
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench import procs
 from bench.events import SECRET, generate, write_file
 from bench.load import LoadResult, run_load
 
 CHANNELS = ("messenger", "zalo")
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -152,21 +154,24 @@ class IngestBench:
             url = f"http://127.0.0.1:{port}"
             await asyncio.to_thread(serve.wait_http, url + "/healthz")
             await self._load(url, ch)
-            await self._load(self.base_url, ch)
+            ours = [serve] + ([worker] if worker else [])
+            await self._paused(ours, self._load(self.base_url, ch))
             await asyncio.sleep(0.3)
             before = await _inbox_counts(database_url)
-            spies = self._profile(f"{mode}-{ch}", serve, worker)
             for r in range(self.cfg.rounds):
-                base.append((await self._baseline_round(ch, r))[0])
+                base.append((await self._paused(ours, self._baseline_round(ch, r)))[0])
+                spies = self._profile(f"{mode}-{ch}", r, serve, worker)
                 cpu0 = serve.cpu_seconds()
                 wcpu0 = worker.cpu_seconds() if worker else 0.0
-                mine.append(await self._load(url, ch, round_=r))
+                try:
+                    mine.append(await self._load(url, ch, round_=r))
+                finally:
+                    for spy in spies:
+                        spy.stop()
                 cpu += serve.cpu_seconds() - cpu0
                 wcpu += worker.cpu_seconds() - wcpu0 if worker else 0.0
             mem = serve.memory_kb()
             wmem = worker.memory_kb() if worker else {}
-            for spy in spies:
-                spy.stop()
             await asyncio.sleep(0.3)
             after = await _inbox_counts(database_url)
             if serve.popen.poll() is not None:
@@ -200,13 +205,33 @@ class IngestBench:
             "worker_rss_peak_mb": round(wmem.get("VmHWM", 0) / 1024, 1) if worker else None,
         }
 
-    def _profile(self, label: str, serve: procs.Proc, worker: procs.Proc | None) -> list[Any]:
-        """Attach py-spy to the processes for the measured rounds (`--profile DIR`)."""
+    @staticmethod
+    async def _paused(ours: list[procs.Proc], turn: Awaitable[T]) -> T:
+        """The baseline's turn with the project's processes stopped (SIGSTOP).
+
+        Left running, they handled their backlog while the baseline ran: the baseline then
+        shared the machine (a lower rate, a flattering ratio) and the project got that work
+        done off its own clock. Stopped, the project pays for its backlog in its own rounds.
+        """
+        for proc in ours:
+            proc.pause()
+        try:
+            return await turn
+        finally:
+            for proc in ours:
+                proc.resume()
+
+    def _profile(
+        self, label: str, round_: int, serve: procs.Proc, worker: procs.Proc | None
+    ) -> list[Any]:
+        """py-spy on the processes for one of the project's own rounds (`--profile DIR`):
+        one file per process and round, `cat` them together for the whole run."""
         if self.profile_dir is None:
             return []
         pairs = [("serve", serve)] + ([("worker", worker)] if worker else [])
         return [
-            procs.Spy(proc.pid, self.profile_dir / f"{label}-{name}.txt") for name, proc in pairs
+            procs.Spy(proc.pid, self.profile_dir / f"{label}-{name}.r{round_}.txt")
+            for name, proc in pairs
         ]
 
     async def embedded(self) -> dict[str, Any]:

@@ -103,6 +103,16 @@ class Proc:
         except OSError:
             return ""
 
+    def pause(self) -> None:
+        """SIGSTOP: while the baseline has its turn, this process's leftover work (a backlog
+        being handled) must neither slow the baseline down nor get done off the clock."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: the backlog dies with the throwaway database; nothing to drain."""
         if self.popen.poll() is None:

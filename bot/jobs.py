@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from bot.pipeline import inbox, outbox
 
 
 async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
-    runtime = ctx["runtime"]
-    gate = runtime.pressure_gate  # a worker beside a busy `serve` lets it go first
-    async with gate.turn() if gate is not None else nullcontext():
-        return await inbox.process_user(runtime, channel, account_id, user_id)
+    return await inbox.process_user(ctx["runtime"], channel, account_id, user_id)
 
 
 async def send_outbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:

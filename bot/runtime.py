@@ -27,7 +27,7 @@ from bot.jobs import register_jobs
 from bot.pipeline.feeder import InboxFeeder, notify_channel
 from bot.pipeline.group_commit import GroupCommit
 from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
-from bot.pipeline.priority import PressureGate, PressureMark
+from bot.pipeline.priority import HandlerTurns, PressureGate, PressureMark
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
 from loyalty.stock import sync_prize_stock
@@ -55,7 +55,9 @@ class Runtime:
         self.inbox_store = InboxStore()
         self.inbox_writer = GroupCommit(self.inbox_store.store, self._queue_new)
         self.feeder: InboxFeeder | None = None
-        self.pressure_gate: PressureGate | None = None  # a Redis worker's inbox jobs wait on it
+        # Handlers take turns with the acks during a burst (`consume` sets it where it applies).
+        self.handler_turns: HandlerTurns | None = None
+        self._closing = False
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
@@ -105,16 +107,25 @@ class Runtime:
         inbox rows to queue them: `bot.pipeline.feeder`)."""
         queue = self.backends.queue
         max_wait = self.settings.INGEST_PRIORITY_MAX_WAIT
-        if isinstance(queue, InProcessQueue):  # one process: acks before handlers
-            queue.yield_to(self.inbox_writer.busy, max_wait=max_wait)
-        elif max_wait > 0:  # a worker: acks in `serve` before handlers here
-            self.pressure_gate = PressureGate(self.backends.kv, max_wait)
+        share = self.settings.INGEST_HANDLER_SHARE
+        if max_wait <= 0:
+            pass  # turned off: handlers run whenever the queue gives them a job
+        elif isinstance(queue, InProcessQueue):  # one process: acks before handlers
+            self.handler_turns = HandlerTurns(
+                self._ingest_busy, max_wait=max_wait, share=share, poll=0.02
+            )
+        else:  # a worker: acks in `serve` (told through Redis) before handlers here
+            self.handler_turns = PressureGate(self.backends.kv, max_wait, share)
         await queue.start({"runtime": self})
         self.consuming = True
         channel = self.inbox_store.notify_channel
         if channel is not None:
             self.feeder = InboxFeeder(self, channel)
             await self.feeder.start()
+
+    async def _ingest_busy(self) -> bool:
+        """This process's webhooks are under pressure (and it is not shutting down)."""
+        return not self._closing and self.inbox_writer.busy()
 
     async def _queue_new(self, new: NewRows) -> None:
         """After a commit: queue the jobs, unless the INSERT notified the feeders."""
@@ -153,6 +164,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Graceful: finish queued events first, then close clients and connections."""
+        self._closing = True  # queued handlers no longer wait for their turn
         await self.inbox_writer.close()
         await self.inbox_store.close()
         if self.feeder is not None:

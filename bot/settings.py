@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # burst is acknowledged first and processed after: in-process jobs without Redis, a
     # worker's inbox jobs with Redis (through a mark `serve` sets there). 0: off.
     INGEST_PRIORITY_MAX_WAIT: float = Field(2.0, ge=0, le=60)
+    # Past that wait, during a longer burst, handler jobs run one at a time and are busy at
+    # most this fraction of the time (the acks get the rest); 1: one at a time, no rest.
+    INGEST_HANDLER_SHARE: float = Field(0.2, gt=0, le=1)
     # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
     # means bigger batches and less CPU per request; more hides a slow disk flush better.
     INGEST_BATCHES_IN_FLIGHT: int = Field(2, ge=1, le=32)

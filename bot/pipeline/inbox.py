@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -218,6 +219,7 @@ async def process_user(runtime: Runtime, channel: str, account_id: str, user_id:
         await InboxEvent.filter(
             channel=channel, account_id=account_id, user_id=user_id, status="processing"
         ).update(status="pending")
+        turns = runtime.handler_turns
         while True:
             row = (
                 await InboxEvent.filter(
@@ -228,13 +230,16 @@ async def process_user(runtime: Runtime, channel: str, account_id: str, user_id:
             )
             if row is None:
                 return done
-            claimed = await InboxEvent.filter(id=row.id, status="pending").update(
-                status="processing", attempts=row.attempts + 1
-            )
-            if not claimed:
-                continue
-            await _process_row(runtime, row)
-            done += 1
+            # One turn per event, not per job: a job drains every row its user has, and a
+            # user who keeps writing during a burst must not keep the handlers going.
+            async with turns.turn() if turns is not None else nullcontext():
+                claimed = await InboxEvent.filter(id=row.id, status="pending").update(
+                    status="processing", attempts=row.attempts + 1
+                )
+                if not claimed:
+                    continue
+                await _process_row(runtime, row)
+                done += 1
 
 
 async def _process_row(runtime: Runtime, row: InboxEvent) -> None:

@@ -1,21 +1,28 @@
-"""Acknowledgements before handlers, across processes: `serve` marks webhook pressure in
-Redis, and a `worker` holds its inbox jobs back while the mark is there.
+"""Acknowledgements before handlers: while webhooks are under pressure, handler jobs take
+turns, and across processes `serve` tells a `worker` about the pressure through Redis.
 
-In the one-process mode the in-process queue does this itself (`InProcessQueue.yield_to`).
-With Redis, `worker` usually shares the host with `serve` (docker compose runs both there):
-during a burst its handlers (renders, queries) took the CPU the acknowledgements needed.
-`serve` now sets a short-lived mark whenever requests queue up for a write (at most every
-`MARK_EVERY` seconds: one Redis call, not one per request), and a worker starting an inbox
-job waits while the mark is there, at most `INGEST_PRIORITY_MAX_WAIT` seconds, and such jobs
-run one at a time: the burst is acknowledged first and handled right after, and work never
-starves.
+Handlers share the machine with the acknowledgements (in the one-process mode the very same
+process; with Redis, `worker` usually runs beside `serve`, as docker compose does). During a
+burst their CPU (renders, queries) is what the acknowledgements lack, and a platform that
+waits too long for its 200 retries and, in the end, disables the webhook. So under pressure:
+
+- a job first waits for the burst to pass, at most `INGEST_PRIORITY_MAX_WAIT` seconds from
+  the moment it asked: a short burst is acknowledged first and handled right after;
+- past that, handler jobs run one at a time and rest between two, so that they are busy at
+  most `INGEST_HANDLER_SHARE` of the time (a rest is never longer than the max wait): a
+  long burst is still handled meanwhile, at a bounded pace, and work never starves;
+- once the pressure is gone, everything runs at once again, as many jobs as the queue allows.
+
+`serve` sets a short-lived mark in Redis whenever requests queue up for a write (at most
+every `MARK_EVERY` seconds: one Redis call, not one per request); a worker's `PressureGate`
+reads it. In the one-process mode the in-process queue asks the group commit directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.backends.base import KeyValue
@@ -54,37 +61,67 @@ class PressureMark:
             self._task = None
 
 
-class PressureGate:
-    """A worker's side: `async with gate.turn():` around each inbox job."""
+class HandlerTurns:
+    """`async with turns.turn():` around each handler job (see the module docstring).
 
-    def __init__(self, kv: KeyValue, max_wait: float) -> None:
-        self.kv = kv
+    `pressed()` says whether the webhooks are under pressure right now; it is asked again
+    every `poll` seconds while a job waits. `max_wait <= 0` turns the whole thing off.
+    """
+
+    def __init__(
+        self,
+        pressed: Callable[[], Awaitable[bool]],
+        *,
+        max_wait: float,
+        share: float = 1.0,
+        poll: float = POLL,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        self.pressed = pressed
         self.max_wait = max_wait
+        self.share = share
+        self.poll = poll
         self._one_at_a_time = asyncio.Lock()
-        self.held = 0  # jobs that had to wait (tests read it)
+        self._next_at = float("-inf")  # the end of the last job's rest
+        self.held = 0  # jobs that ran under pressure (tests and the benchmark read it)
 
-    async def _pressed(self) -> bool:
+    def rest(self, ran: float) -> float:
+        """The pause after a job that ran `ran` seconds: handlers keep to their share."""
+        return min(self.max_wait, ran * (1 - self.share) / self.share)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self.max_wait <= 0 or not await self.pressed():
+            yield
+            return
+        self.held += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait  # from the job's arrival
+        async with self._one_at_a_time:
+            while await self.pressed():  # the burst may end at any moment: asked again
+                left = max(deadline, self._next_at) - loop.time()
+                if left <= 0:
+                    break
+                await asyncio.sleep(min(self.poll, left))
+            start = loop.time()
+            try:
+                yield
+            finally:
+                end = loop.time()
+                self._next_at = end + self.rest(end - start)
+
+
+class PressureGate(HandlerTurns):
+    """A worker's side: its inbox jobs take turns while `serve`'s mark is in Redis."""
+
+    def __init__(self, kv: KeyValue, max_wait: float, share: float = 1.0) -> None:
+        self.kv = kv
+        super().__init__(self._marked, max_wait=max_wait, share=share, poll=POLL)
+
+    async def _marked(self) -> bool:
         try:
             return await self.kv.get(PRESSURE_KEY) is not None
         except Exception as exc:  # Redis trouble must not stop the handlers
             log.debug("ingest pressure mark not read: %r", exc)
             return False
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Run one inbox job: at once when `serve` is not busy; under pressure, after waiting
-        for the mark to go (at most `max_wait` from the job's arrival) and one job at a
-        time, as the in-process queue does."""
-        if self.max_wait <= 0 or not await self._pressed():
-            yield
-            return
-        self.held += 1
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.max_wait  # from the job's arrival: never longer
-        async with self._one_at_a_time:
-            while await self._pressed():  # the mark lives in another process: polled
-                left = deadline - loop.time()
-                if left <= 0:
-                    break
-                await asyncio.sleep(min(POLL, left))
-            yield

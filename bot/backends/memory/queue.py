@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +34,6 @@ class InProcessQueue(JobQueue):
     `close(drain=True)` stops the schedules, drops what is still deferred (the database
     sweeps pick that work up on the next start) and lets the workers finish everything
     already queued, including follow-up jobs those enqueue, within `drain_timeout`.
-
-    `yield_to(busy, max_wait)`: in the one-process mode the jobs share the CPU with the
-    webhooks, and a burst of events would slow every acknowledgement. While `busy()` says
-    the webhooks are under pressure (requests queueing, not merely arriving), a worker waits
-    before starting its next job, at most `max_wait` seconds (then it runs anyway, so work
-    never starves), and only one job at a time starts that way.
     """
 
     def __init__(
@@ -62,14 +55,6 @@ class InProcessQueue(JobQueue):
         self._started = False
         self._closing = False
         self._draining = False  # while closing, non-deferred follow-up jobs are still accepted
-        self._busy: Callable[[], bool] | None = None
-        self._max_wait = 0.0
-        self._yielding = asyncio.Lock()  # under load, one job starts at a time
-
-    def yield_to(self, busy: Callable[[], bool], *, max_wait: float) -> None:
-        """Let jobs wait (up to `max_wait` s each) while `busy()`; `max_wait=0` turns it off."""
-        self._busy = busy if max_wait > 0 else None
-        self._max_wait = max_wait
 
     @property
     def queued(self) -> int:
@@ -132,24 +117,9 @@ class InProcessQueue(JobQueue):
         while True:
             job = await self._queue.get()
             try:
-                if self._busy is not None and self._busy() and not self._closing:
-                    async with self._yielding:
-                        await self._wait_quiet()
-                        await self._run(job)
-                else:
-                    await self._run(job)
+                await self._run(job)
             finally:
                 self._queue.task_done()
-
-    async def _wait_quiet(self) -> None:
-        """Sleep while the foreground is busy, at most `max_wait` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._max_wait
-        while self._busy is not None and self._busy() and not self._closing:
-            left = deadline - loop.time()
-            if left <= 0:
-                return
-            await asyncio.sleep(min(0.02, left))
 
     async def _run(self, job: _Job) -> None:
         func, max_tries = self._funcs[job.name]

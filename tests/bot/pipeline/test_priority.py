@@ -1,10 +1,13 @@
-"""Acks before handlers across processes: `serve` marks webhook pressure, a worker's inbox
-jobs wait on the mark (bounded), and the runtime wires each side where it belongs."""
+"""Acks before handlers: handler jobs take turns while webhooks are under pressure (bounded
+wait, one at a time, a bounded share of the time); across processes `serve` marks the
+pressure and a worker's inbox jobs wait on the mark; the runtime wires each side where it
+belongs."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -13,7 +16,7 @@ from bot.app import build_app
 from bot.appkeys import RUNTIME
 from bot.backends.memory.kv import MemoryKeyValue
 from bot.pipeline.group_commit import GroupCommit
-from bot.pipeline.priority import PRESSURE_KEY, PressureGate, PressureMark
+from bot.pipeline.priority import PRESSURE_KEY, HandlerTurns, PressureGate, PressureMark
 from bot.settings import Settings
 from tests.bot.pipeline.test_group_commit import FakeInbox, settle, submit
 from tests.helpers import wait_for
@@ -39,7 +42,81 @@ async def test_requests_queueing_for_a_write_leave_one_mark_per_moment() -> None
     await writer.close()
 
 
-async def job(gate: PressureGate, log: list[str], name: str, hold: asyncio.Event) -> None:
+def _turns(pressed: list[bool], *, max_wait: float, share: float = 1.0) -> HandlerTurns:
+    async def is_pressed() -> bool:
+        return pressed[0]
+
+    return HandlerTurns(is_pressed, max_wait=max_wait, share=share, poll=0.01)
+
+
+async def test_without_pressure_jobs_run_at_once_and_side_by_side() -> None:
+    turns = _turns([False], max_wait=30)
+    log: list[str] = []
+    both = asyncio.Event()
+
+    async def run(name: str) -> None:
+        async with turns.turn():
+            log.append(name)
+            if len(log) == 2:
+                both.set()
+            await asyncio.wait_for(both.wait(), 5)  # each waits for the other: concurrent
+
+    await asyncio.wait_for(asyncio.gather(run("a"), run("b")), 5)
+    assert sorted(log) == ["a", "b"] and turns.held == 0
+
+
+async def test_a_job_waits_while_pressed_and_goes_when_the_pressure_ends() -> None:
+    pressed = [True]
+    turns = _turns(pressed, max_wait=30)
+    log: list[str] = []
+    free = asyncio.Event()
+    free.set()
+    waiting = asyncio.create_task(job(turns, log, "burst", free))
+    await asyncio.sleep(0.1)
+    assert log == [] and not waiting.done()  # the webhooks go first
+    pressed[0] = False
+    await asyncio.wait_for(waiting, 5)
+    assert log == ["burst starts", "burst ends"] and turns.held == 1
+
+
+async def test_zero_max_wait_turns_it_off() -> None:
+    turns = _turns([True], max_wait=0)
+    log: list[str] = []
+    free = asyncio.Event()
+    free.set()
+    await asyncio.wait_for(job(turns, log, "a", free), 1)
+    assert log == ["a starts", "a ends"] and turns.held == 0
+
+
+def test_the_rest_after_a_job_keeps_handlers_to_their_share_and_never_exceeds_max_wait() -> None:
+    turns = _turns([True], max_wait=2.0, share=0.2)
+    assert turns.rest(0.1) == pytest.approx(0.4)  # busy 0.1 s of every 0.5 s
+    assert turns.rest(1.0) == 2.0  # a long job: capped by the max wait
+    assert _turns([True], max_wait=2.0, share=1.0).rest(0.5) == 0  # 1: no rest at all
+    with pytest.raises(ValueError):
+        _turns([True], max_wait=2.0, share=0)
+
+
+async def test_under_a_long_burst_the_next_job_starts_only_after_the_rest() -> None:
+    turns = _turns([True], max_wait=0.05, share=0.25)  # waits are past after 0.05 s
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []
+
+    async def run() -> None:
+        async with turns.turn():
+            start = loop.time()
+            await asyncio.sleep(0.01)
+            spans.append((start, loop.time()))
+
+    await asyncio.wait_for(asyncio.gather(run(), run(), run()), 5)
+    assert turns.held == 3
+    for (_, end), (start, _) in pairwise(spans):
+        assert start >= end  # one at a time
+        # ... and after a rest of 3 x the job's own time (share 0.25): sleeps only run long.
+        assert start - end >= turns.rest(0.01) * 0.9
+
+
+async def job(gate: HandlerTurns, log: list[str], name: str, hold: asyncio.Event) -> None:
     async with gate.turn():
         log.append(f"{name} starts")
         await hold.wait()
@@ -90,19 +167,31 @@ async def test_serve_marks_and_a_worker_waits_only_with_redis(
     make_settings: Callable[..., Settings],
     redis_url: str,
 ) -> None:
-    embedded = await aiohttp_client(build_app(make_settings()))
+    embedded = await aiohttp_client(build_app(make_settings(INGEST_HANDLER_SHARE=0.3)))
     runtime = embedded.app[RUNTIME]
-    assert runtime.inbox_writer.on_pressure is None and runtime.pressure_gate is None
+    assert runtime.inbox_writer.on_pressure is None  # no other process to tell
+    turns = runtime.handler_turns  # the in-process handlers yield to this process's acks
+    assert isinstance(turns, HandlerTurns) and not isinstance(turns, PressureGate)
+    assert turns.share == 0.3 and turns.max_wait == runtime.settings.INGEST_PRIORITY_MAX_WAIT
+    assert await turns.pressed() is False  # idle
+    runtime._closing = True
+    runtime.inbox_writer._pressure()  # a burst, but the process is shutting down: no waits
+    assert await turns.pressed() is False
+    runtime._closing = False
+    assert await turns.pressed() is True
     if not redis_url:
         pytest.skip("TEST_REDIS_URL not set")
     serve = await aiohttp_client(build_app(make_settings(REDIS_URL=redis_url)))
     runtime = serve.app[RUNTIME]
     assert isinstance(runtime.inbox_writer.on_pressure, PressureMark)
-    assert runtime.pressure_gate is None
+    assert runtime.handler_turns is None  # `serve` with Redis runs no handlers
     await runtime.consume()  # what `worker` does
-    assert isinstance(runtime.pressure_gate, PressureGate)
-    assert runtime.pressure_gate.max_wait == runtime.settings.INGEST_PRIORITY_MAX_WAIT
+    assert isinstance(runtime.handler_turns, PressureGate)
+    assert runtime.handler_turns.max_wait == runtime.settings.INGEST_PRIORITY_MAX_WAIT
+    assert runtime.handler_turns.share == runtime.settings.INGEST_HANDLER_SHARE
     off = await aiohttp_client(
         build_app(make_settings(REDIS_URL=redis_url, INGEST_PRIORITY_MAX_WAIT=0))
     )
     assert off.app[RUNTIME].inbox_writer.on_pressure is None
+    await off.app[RUNTIME].consume()
+    assert off.app[RUNTIME].handler_turns is None

@@ -23,6 +23,7 @@ from bot.core.events import (
 from bot.core.messages import Text
 from bot.models import Contact, InboxEvent, OutboxMessage, SkippedSend
 from bot.pipeline.outbox import queue_messages
+from bot.pipeline.priority import HandlerTurns
 from tests.bot.channels.zalo.conftest import LONG_TEXT, ZaloApp, wait_for
 from tests.fakes.zalo_api import DAY_MS
 
@@ -396,3 +397,35 @@ async def test_configured_mac_variant_end_to_end(
     await zapp.sent_count(1)
     await zapp.inbox_done(2)
     assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["Biến thể"]
+
+
+def _pressure_turns(pressed: list[bool], *, max_wait: float) -> HandlerTurns:
+    async def is_pressed() -> bool:
+        return pressed[0]
+
+    return HandlerTurns(is_pressed, max_wait=max_wait, share=1.0, poll=0.01)
+
+
+async def test_during_a_burst_events_are_acknowledged_and_handled_after(zapp: ZaloApp) -> None:
+    pressed = [True]
+    zapp.runtime.handler_turns = turns = _pressure_turns(pressed, max_wait=30)
+    zapp.zalo.add_user("u1", "Lan")
+    for text in ("một", "hai", "ba"):
+        assert await zapp.post(zapp.zalo.events.user_send_text("u1", text)) == 200
+    await wait_for(lambda: turns.held == 1, what="the first event waiting for its turn")
+    assert zapp.recorder.events == []  # stored and acknowledged, nothing handled yet
+    assert await InboxEvent.filter(status="done").count() == 0
+    pressed[0] = False  # the burst is over
+    await zapp.inbox_done(3)
+    assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một", "hai", "ba"]
+
+
+async def test_a_user_who_keeps_writing_takes_one_turn_per_event(zapp: ZaloApp) -> None:
+    # The pressure never ends; each event waits at most the (short) max wait, in order.
+    zapp.runtime.handler_turns = turns = _pressure_turns([True], max_wait=0.05)
+    zapp.zalo.add_user("u1", "Lan")
+    for text in ("một", "hai", "ba", "bốn"):
+        assert await zapp.post(zapp.zalo.events.user_send_text("u1", text)) == 200
+    await zapp.inbox_done(4)
+    assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một", "hai", "ba", "bốn"]
+    assert turns.held == 4  # not one turn for the job that drained the user's rows
