@@ -18,6 +18,7 @@ from bot.backends.factory import Backends, build_backends
 from bot.backends.memory.queue import InProcessQueue
 from bot.channels.base import Channel
 from bot.channels.registry import channel_classes
+from bot.content.schema import Content
 from bot.content.store import ContentStore
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
@@ -30,6 +31,7 @@ from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
 from bot.pipeline.priority import HandlerTurns, PressureGate, PressureMark
 from bot.pipeline.reply import Reply
 from bot.settings import Settings
+from games.render.warm import warm_games
 from loyalty.stock import sync_prize_stock
 
 log = logging.getLogger("bot.runtime")
@@ -58,6 +60,7 @@ class Runtime:
         # Handlers take turns with the acks during a burst (`consume` sets it where it applies).
         self.handler_turns: HandlerTurns | None = None
         self._closing = False
+        self._warming: asyncio.Task[int] | None = None  # campaign images drawn ahead
 
     async def start(self, *, consume: bool) -> None:
         s = self.settings
@@ -118,10 +121,32 @@ class Runtime:
             self.handler_turns = PressureGate(self.backends.kv, max_wait, share)
         await queue.start({"runtime": self})
         self.consuming = True
+        if self.settings.WARM_RENDERS:
+            # The handlers run here, so their shared images are drawn here, ahead of players.
+            self.warm_renders(self.content.current)
+            self.content.subscribe(self.warm_renders)
         channel = self.inbox_store.notify_channel
         if channel is not None:
             self.feeder = InboxFeeder(self, channel)
             await self.feeder.start()
+
+    def warm_renders(self, content: Content) -> None:
+        """Draw the campaigns' shared images in the background (again after each reload:
+        an edited campaign is a new version with new images)."""
+        from bot.handlers.media import render_cache
+
+        if self._warming is not None:
+            self._warming.cancel()
+        turns = self.handler_turns
+        self._warming = asyncio.create_task(
+            warm_games(
+                render_cache(self),
+                content.games,
+                scratch_hint=content.texts.game_scratch_button,
+                turn=turns.turn if turns is not None else None,
+            ),
+            name="warm-renders",
+        )
 
     async def _ingest_busy(self) -> bool:
         """This process's webhooks are under pressure (and it is not shutting down)."""
@@ -165,6 +190,9 @@ class Runtime:
     async def close(self) -> None:
         """Graceful: finish queued events first, then close clients and connections."""
         self._closing = True  # queued handlers no longer wait for their turn
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.inbox_writer.close()
         await self.inbox_store.close()
         if self.feeder is not None:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     CONTENT_PATH: Path = Path("config/content.yaml")
     CONTENT_RELOAD_SECONDS: float = Field(2.0, gt=0)
+    # The process that runs the handlers draws the campaigns' shared images (wheel, spins,
+    # scratch cards, quiz cards) after start and after each reload, before players ask.
+    WARM_RENDERS: bool = True
 
     # --- Zalo ---------------------------------------------------------------------------
     ZALO_APP_ID: str = ""

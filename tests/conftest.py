@@ -141,6 +141,8 @@ def make_settings(
             "CONTENT_PATH": content_path,
             "SESSION_SECRET": "test-session-secret",
             "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+            # Hundreds of apps start in a test run: only the tests of it draw ahead.
+            "WARM_RENDERS": False,
         }
         values.update(overrides)
         return load_settings(_env_file=None, **values)

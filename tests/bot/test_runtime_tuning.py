@@ -1,9 +1,11 @@
 """The speed settings reach what they tune: `PRIZE_STOCK_SHARDS` (the content file's prizes
-are spread over that many stock rows when the app starts) and `INGEST_BATCHES_IN_FLIGHT`
-(the webhook group commit; SQLite always writes one batch at a time)."""
+are spread over that many stock rows when the app starts), `INGEST_BATCHES_IN_FLIGHT`
+(the webhook group commit; SQLite always writes one batch at a time) and `WARM_RENDERS`
+(the campaign images drawn before the first players ask)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -60,3 +62,25 @@ def test_freeze_heap_freezes_start_up_objects_and_collects_the_young_less_often(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_the_handlers_process_draws_the_campaign_images_ahead(
+    aiohttp_client: Any, clean_db: str, make_settings: Callable[..., Settings]
+) -> None:
+    from bot.handlers.media import render_cache
+    from games.render import media
+
+    client = await aiohttp_client(build_app(make_settings(WARM_RENDERS=True)))
+    runtime = client.app[RUNTIME]
+    assert runtime._warming is not None  # in-process: the handlers run in this process
+    drawn = await asyncio.wait_for(asyncio.shield(runtime._warming), 120)
+    content = runtime.content.current
+    wheel = next(g for g in content.games if g.type == "wheel")
+    assert drawn >= 1 + 2 * len(wheel.prizes)  # the wheel's face, a spin and still per slice
+    cache = render_cache(runtime)
+    before = cache.renders
+    for index in range(len(wheel.prizes)):
+        assert not (await media.wheel_spin(cache, wheel, index)).gif.rendered
+    assert cache.renders == before  # the first players get a drawn image at once
+    off = await aiohttp_client(build_app(make_settings(WARM_RENDERS=False)))
+    assert off.app[RUNTIME]._warming is None

@@ -45,6 +45,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "APP_PORT": str(_free_port()),
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": str(ROOT),
+        "WARM_RENDERS": "false",  # a short-lived process: no campaign images drawn ahead
     }
     for name in ("FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "ZALO_OA_SECRET_KEY", "EVENT_LOOP"):
         values.pop(name, None)
