@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from bench import procs
 from bench.events import SECRET, generate, write_file
 from bench.load import LoadResult, run_load
+from games.render.warm import READY as WARM_READY
 
 CHANNELS = ("messenger", "zalo")
 T = TypeVar("T")
@@ -153,6 +154,9 @@ class IngestBench:
         try:
             url = f"http://127.0.0.1:{port}"
             await asyncio.to_thread(serve.wait_http, url + "/healthz")
+            # A flash sale meets a process that has been up for a while: its campaign images
+            # are drawn (`WARM_RENDERS`) before the load starts, not during the rounds.
+            await asyncio.to_thread((worker or serve).wait_log, WARM_READY)
             await self._load(url, ch)
             ours = [serve] + ([worker] if worker else [])
             await self._paused(ours, self._load(self.base_url, ch))

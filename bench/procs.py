@@ -97,6 +97,16 @@ class Proc:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.tail()}")
 
+    def wait_log(self, text: str, timeout: float = 120.0) -> None:
+        """Until `text` shows in the process's log (it is still running)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text(errors="replace"):
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.popen.returncode}):\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: no {text!r} after {timeout}s:\n{self.tail()}")
+            time.sleep(0.1)
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
