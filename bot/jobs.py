@@ -11,6 +11,15 @@ async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user
     return await inbox.process_user(ctx["runtime"], channel, account_id, user_id)
 
 
+async def drain_inbox(ctx: dict[str, Any], first_id: int) -> int:
+    """The pending rows from `first_id` on, in order, while `serve` is under pressure."""
+    runtime = ctx["runtime"]
+    turns = runtime.handler_turns
+    if turns is None:  # pressure handling is off: nothing to walk for
+        return 0
+    return await inbox.drain_from(runtime, first_id, still=turns.pressed)
+
+
 async def send_outbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:
     return await outbox.send_user(ctx["runtime"], channel, account_id, user_id)
 
@@ -37,6 +46,7 @@ async def loyalty_daily(ctx: dict[str, Any]) -> int:
 def register_jobs(queue: Any) -> None:
     """Every job the worker runs, in one place (the `worker` command and in-process mode)."""
     queue.register(inbox.PROCESS_JOB, process_inbox, max_tries=20)
+    queue.register(inbox.DRAIN_JOB, drain_inbox, max_tries=1)  # the feeder queues another
     queue.register(outbox.SEND_JOB, send_outbox, max_tries=20)
     queue.schedule("recover_inbox", recover_inbox, every_seconds=30)
     queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)

@@ -10,13 +10,21 @@ Several workers all hear each notification; the jobs' ids (`inbox:<first row id>
 queue take each once. Whenever the listening connection is (re)established the feeder also
 queues every pending user, so rows stored while nobody listened are not left waiting for the
 periodic sweep (`recover_inbox`), which stays as the last safety net.
+
+During a burst (`serve`'s pressure mark, read through the worker's `PressureGate`) the
+handlers take one event at a time anyway, so the feeder queues no job per user: it keeps one
+`drain_inbox` job going that walks the new rows in order (`inbox.drain_from`). A job per user
+cost the worker and Redis as much CPU as the handlers' share itself, on the machine `serve`
+needs. Once the mark is gone the feeder queues every pending user again, all at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +32,7 @@ import asyncpg
 from tortoise import connections
 
 from bot.db import asyncpg_pool
-from bot.pipeline.inbox import PROCESS_JOB
+from bot.pipeline.inbox import DRAIN_JOB, DRAIN_JOB_ID, DRAIN_MAX_SECONDS, PROCESS_JOB
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -43,6 +51,7 @@ GROUP BY channel, account_id, user_id
 """
 RECONNECT_DELAY = 1.0  # seconds before listening again after a lost connection
 COALESCE_SECONDS = 0.01  # notifications gathered into one query
+PRESSURE_POLL = 0.25  # seconds between two looks at the mark once rows were left to the drain
 
 
 def notify_channel(redis_prefix: str) -> str:
@@ -63,6 +72,12 @@ class InboxFeeder:
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()  # tests wait for it
         self.queued = 0  # jobs handed to the queue so far
+        self.drains = 0  # drain jobs handed to the queue (tests read it)
+        self._deferred = False  # rows were left to the drain: queue every user once calm
+
+    async def _pressed(self) -> bool:
+        turns = self.runtime.handler_turns
+        return turns is not None and await turns.pressed()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox-feeder")
@@ -103,13 +118,19 @@ class InboxFeeder:
                 await self._queue(await self._fetch(_ALL_PENDING))  # stored while not listening
                 self._listening.set()
                 while not self._lost:
-                    await self._wake.wait()
+                    await self._next_wake()
                     # A burst notifies once per batch: gather a few into one query and one
                     # enqueue (the handlers' work starts a few ms later, the acks not at all).
                     await asyncio.sleep(COALESCE_SECONDS)
                     self._wake.clear()
                     ranges, self._ranges = self._ranges, []
-                    if ranges:
+                    if await self._pressed():
+                        if ranges:  # the drain walks them; no job per user during a burst
+                            await self._drain(min(r[0] for r in ranges))
+                    elif self._deferred:  # calm again: every user gets a job, at once
+                        self._deferred = False
+                        await self._queue(await self._fetch(_ALL_PENDING))
+                    elif ranges:
                         first = min(r[0] for r in ranges)
                         last = max(r[1] for r in ranges)
                         await self._queue(await self._fetch(_PENDING_IN, first, last))
@@ -123,6 +144,25 @@ class InboxFeeder:
                 self._listening.clear()
                 if conn is not None and pool is not None:
                     await self._release(pool, conn)
+
+    async def _next_wake(self) -> None:
+        """A notification; or, with rows left to the drain, a look at the mark now and then
+        (the burst ends without a notification to say so)."""
+        if not self._deferred:
+            await self._wake.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), PRESSURE_POLL)
+
+    async def _drain(self, first_id: int) -> None:
+        self._deferred = True
+        # One drain at a time per period (a drain ends within the period): a queued or
+        # running one already walks from a row before `first_id`. The period in the id keeps
+        # a drain lost with a dead worker from blocking the next ones for long.
+        period = int(time.time() // DRAIN_MAX_SECONDS)
+        queue = self.runtime.backends.queue
+        if await queue.enqueue(DRAIN_JOB, first_id, job_id=f"{DRAIN_JOB_ID}:{period}"):
+            self.drains += 1
 
     async def _release(self, pool: Any, conn: asyncpg.Connection) -> None:
         """Stop listening and give the connection back. Every step may fail on a connection

@@ -9,8 +9,9 @@ so handlers see a user's events in order and never two at a time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -20,6 +21,7 @@ import asyncpg
 from tortoise import connections
 
 from bot import fastjson
+from bot.backends.base import LockTimeout
 from bot.channels.base import InboxItem
 from bot.db import asyncpg_pool
 from bot.models import Contact, InboxEvent
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.pipeline.inbox")
 
 PROCESS_JOB = "process_inbox"
+DRAIN_JOB = "drain_inbox"  # during a burst, with Redis: one job walks the new rows in order
+DRAIN_JOB_ID = "inbox:drain"
+DRAIN_MAX_SECONDS = 60.0  # then the job ends and the feeder queues a fresh one
 MAX_ATTEMPTS = 5
 # Events that do not open a platform's send window (Zalo counts follows, messages, taps).
 NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
@@ -209,11 +214,16 @@ def _user_lock(channel: str, account_id: str, user_id: str) -> str:
     return f"inbox:{channel}:{account_id}:{user_id}"
 
 
-async def process_user(runtime: Runtime, channel: str, account_id: str, user_id: str) -> int:
-    """Drain one user's pending events oldest first under the user's lock; return how many."""
+async def process_user(
+    runtime: Runtime, channel: str, account_id: str, user_id: str, *, wait_lock: float = 120
+) -> int:
+    """Drain one user's pending events oldest first under the user's lock; return how many.
+
+    Raises `LockTimeout` when another job holds the user's lock for longer than `wait_lock`.
+    """
     done = 0
     async with runtime.backends.locks.lock(
-        _user_lock(channel, account_id, user_id), timeout=120, blocking_timeout=120
+        _user_lock(channel, account_id, user_id), timeout=120, blocking_timeout=wait_lock
     ):
         # Holding the lock, a row still marked "processing" was orphaned by a crash.
         await InboxEvent.filter(
@@ -240,6 +250,45 @@ async def process_user(runtime: Runtime, channel: str, account_id: str, user_id:
                     continue
                 await _process_row(runtime, row)
                 done += 1
+
+
+async def drain_from(
+    runtime: Runtime,
+    first_id: int,
+    *,
+    still: Callable[[], Awaitable[bool]],
+    max_seconds: float = DRAIN_MAX_SECONDS,
+) -> int:
+    """Handle pending rows from `first_id` on, user by user in the order the rows came.
+
+    The burst path with Redis (`feeder.InboxFeeder`): the handlers take one event at a time
+    then anyway (`HandlerTurns`), so one job walking the new rows does the same work as a job
+    per user, without queueing thousands of jobs in Redis (each one Redis and CPU work for
+    the worker beside `serve`). Each user still goes through `process_user` (the user's lock,
+    oldest row first); a user whose lock another job holds is left to that job. Ends when no
+    row is pending past the cursor, when `still()` says the burst is over (the feeder then
+    queues a job per user again) or after `max_seconds`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_seconds
+    cursor, done = first_id, 0
+    while loop.time() < deadline and await still():
+        row = (
+            await InboxEvent.filter(status="pending", id__gte=cursor)
+            .order_by("id")
+            .first()
+            .values("id", "channel", "account_id", "user_id")
+        )
+        if row is None:
+            break
+        cursor = int(row["id"]) + 1
+        try:
+            done += await process_user(
+                runtime, row["channel"], row["account_id"], row["user_id"], wait_lock=0
+            )
+        except LockTimeout:
+            continue  # that user's own job is at it
+    return done
 
 
 async def _process_row(runtime: Runtime, row: InboxEvent) -> None:

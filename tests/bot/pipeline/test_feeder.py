@@ -4,7 +4,8 @@ On PostgreSQL only (NOTIFY); the whole path with Redis and the handlers also run
 messenger and ingest tests on the Redis backend. Here: the payload is the range of new ids
 and nothing is sent for duplicates; the feeder queues one job per user with the first row's
 id, catches up on rows stored while nobody listened, and listens again after its connection
-is killed.
+is killed; during a burst it queues one drain job instead of a job per user, and every
+pending user once the burst is over.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pytest
 
 from bot.channels.base import InboxItem
 from bot.pipeline.feeder import InboxFeeder, notify_channel
-from bot.pipeline.inbox import PROCESS_JOB, InboxStore
+from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxStore
+from bot.pipeline.priority import HandlerTurns
 from tests.helpers import wait_for
 
 Job = tuple[tuple[Any, ...], str]
@@ -40,11 +42,19 @@ def item(user: str, key: str) -> tuple[str, InboxItem]:
 class RecordingQueue:
     def __init__(self) -> None:
         self.jobs: list[Job] = []
+        self.drains: list[tuple[int, str]] = []  # (first id, job id) of each drain queued
 
     async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
         assert name == PROCESS_JOB
         self.jobs += jobs
         return len(jobs)
+
+    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
+        assert name == DRAIN_JOB and job_id is not None
+        if any(taken == job_id for _, taken in self.drains):
+            return False  # like the real queues: the id is taken while the job exists
+        self.drains.append((args[0], job_id))
+        return True
 
 
 @pytest.fixture
@@ -80,7 +90,7 @@ async def test_the_feeder_queues_pending_users_then_what_it_hears(
     before = await quiet.store([item("u1", "old1"), item("u1", "old2"), item("u9", "old3")])
     await quiet.close()
     queue = RecordingQueue()
-    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue))
+    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=None)
     feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
     await feeder.start()
     try:
@@ -111,7 +121,7 @@ async def test_the_feeder_listens_again_after_its_connection_is_killed(
     pg: str, store: InboxStore
 ) -> None:
     queue = RecordingQueue()
-    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue))
+    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=None)
     feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
     await feeder.start()
     admin = await asyncpg.connect(pg)
@@ -138,4 +148,37 @@ async def test_the_feeder_listens_again_after_its_connection_is_killed(
         )
     finally:
         await admin.close()
+        await feeder.close()
+
+
+async def test_during_a_burst_one_drain_walks_the_rows_and_calm_queues_every_user(
+    pg: str, store: InboxStore
+) -> None:
+    pressed = [True]  # `serve`'s mark, as the worker's gate reads it
+
+    async def is_pressed() -> bool:
+        return pressed[0]
+
+    queue = RecordingQueue()
+    turns = HandlerTurns(is_pressed, max_wait=30)
+    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=turns)
+    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    await feeder.start()
+    try:
+        await asyncio.wait_for(feeder.wait_listening(), 10)
+        first = await store.store([item("u2", "b1"), item("u3", "b2")])
+        await wait_for(lambda: queue.drains, what="a drain job")
+        [(start, _)] = queue.drains
+        assert start == min(row_id for _, row_id in first)  # it walks from the first new row
+        more = await store.store([item("u4", "b3")])
+        await asyncio.sleep(0.3)
+        assert len(queue.drains) == 1 and feeder.drains == 1  # the one drain covers these too
+        assert queue.jobs == []  # no job per user while `serve` is under pressure
+        pressed[0] = False  # the burst is over: every pending user at once, with no new row
+        await wait_for(lambda: len(queue.jobs) == 3, what="a job per pending user")
+        ids = {row[1].user_id: row_id for row, row_id in first + more}
+        assert sorted(queue.jobs) == sorted(
+            (("messenger", "page1", user), f"inbox:{row_id}") for user, row_id in ids.items()
+        )
+    finally:
         await feeder.close()

@@ -6,12 +6,14 @@ import asyncio
 import io
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.channels.zalo.inbound import CHAT_NOW
+from bot.channels.zalo.parser import parse_event, to_inbox_item
 from bot.core.events import (
     FollowEvent,
     MessageEvent,
@@ -22,10 +24,12 @@ from bot.core.events import (
 )
 from bot.core.messages import Text
 from bot.models import Contact, InboxEvent, OutboxMessage, SkippedSend
+from bot.pipeline.inbox import drain_from
 from bot.pipeline.outbox import queue_messages
-from bot.pipeline.priority import HandlerTurns
-from tests.bot.channels.zalo.conftest import LONG_TEXT, ZaloApp, wait_for
-from tests.fakes.zalo_api import DAY_MS
+from bot.pipeline.priority import PRESSURE_KEY, HandlerTurns
+from bot.settings import Settings
+from tests.bot.channels.zalo.conftest import LONG_TEXT, ZaloApp, _start, wait_for
+from tests.fakes.zalo_api import DAY_MS, FakeZalo
 
 CS = "/v3.0/oa/message/cs"
 
@@ -53,8 +57,11 @@ async def test_signed_text_is_answered_as_a_reply(zapp: ZaloApp) -> None:
     assert sent.is_reply and sent.recipient == {"message_id": event["message"]["msg_id"]}
     [seen] = zapp.recorder.of(MessageEvent)
     assert seen.user_id == "u1" and seen.account_id == zapp.zalo.oa_id
-    row = await OutboxMessage.get(user_id="u1")
-    assert row.status == "sent" and row.platform_message_id == sent.message_id
+    # The fake has the message; the outbox row is marked right after Zalo's answer arrives.
+    row = await wait_for(
+        lambda: OutboxMessage.get_or_none(user_id="u1", status="sent"), what="the sent row"
+    )
+    assert row.platform_message_id == sent.message_id
     contact = await Contact.get(channel="zalo", user_id="u1")
     assert contact.last_inbound_at is not None
 
@@ -429,3 +436,85 @@ async def test_a_user_who_keeps_writing_takes_one_turn_per_event(zapp: ZaloApp) 
     await zapp.inbox_done(4)
     assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một", "hai", "ba", "bốn"]
     assert turns.held == 4  # not one turn for the job that drained the user's rows
+
+
+async def _store_quietly(zapp: ZaloApp, events: list[dict[str, Any]]) -> list[int]:
+    """Rows in the inbox with no job queued for them (what the drain is for)."""
+    channel = zapp.runtime.channels["zalo"]
+    items = []
+    for body in events:
+        event = parse_event(body)
+        items.append(("zalo", to_inbox_item(event, body, channel.account_for(event))))  # type: ignore[attr-defined]
+    return [row_id for _, row_id in await zapp.runtime.inbox_store.store(items)]
+
+
+async def test_the_drain_walks_pending_rows_user_by_user_in_order(zapp: ZaloApp) -> None:
+    ev = zapp.zalo.events
+    ids = await _store_quietly(
+        zapp,
+        [
+            ev.user_send_text("u1", "một"),
+            ev.user_send_text("u2", "hai"),
+            ev.user_send_text("u1", "ba"),
+        ],
+    )
+    calls = 0
+
+    async def one_user_only() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls == 1  # the burst ends after the first user
+
+    assert await drain_from(zapp.runtime, min(ids), still=one_user_only) == 2  # u1's two rows
+    assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một", "ba"]
+    assert await drain_from(zapp.runtime, min(ids), still=_always) == 1  # then u2
+    assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một", "ba", "hai"]
+    assert await InboxEvent.filter(status="done").count() == 3
+
+
+async def test_the_drain_leaves_a_user_whose_job_holds_the_lock(zapp: ZaloApp) -> None:
+    pressed = [True]
+    zapp.runtime.handler_turns = turns = _pressure_turns(pressed, max_wait=30)
+    assert await zapp.post(zapp.zalo.events.user_send_text("u1", "một")) == 200
+    await wait_for(lambda: turns.held == 1, what="u1's job holding its lock, waiting its turn")
+    zapp.runtime.handler_turns = None
+    first = await InboxEvent.filter(user_id="u1").first()
+    assert first is not None
+    assert await asyncio.wait_for(drain_from(zapp.runtime, first.id, still=_always), 5) == 0
+    pressed[0] = False
+    await zapp.inbox_done(1)  # handled once, by its own job
+    assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["một"]
+
+
+async def _always() -> bool:
+    return True
+
+
+async def test_a_worker_beside_a_busy_serve_drains_the_burst_in_one_job(
+    zalo: FakeZalo,
+    aiohttp_client: Any,
+    clean_db: str,
+    zalo_settings: Callable[..., Settings],
+    redis_url: str,
+    is_postgres: bool,
+) -> None:
+    if not (redis_url and is_postgres):
+        pytest.skip("the feeder needs PostgreSQL (NOTIFY) and Redis")
+    settings = zalo_settings(REDIS_URL=redis_url, INGEST_PRIORITY_MAX_WAIT=0.05)
+    app = await _start(aiohttp_client, settings, zalo, "redis")  # serve + a worker in-process
+    runtime = app.runtime
+    assert runtime.feeder is not None
+    await asyncio.wait_for(runtime.feeder.wait_listening(), 10)
+    queued = runtime.feeder.queued
+    await runtime.backends.kv.set(PRESSURE_KEY, "1", ttl=30)  # `serve` stays under pressure
+    for text in ("một", "hai", "ba"):
+        assert await app.post(zalo.events.user_send_text("u1", text)) == 200
+    assert await app.post(zalo.events.user_send_text("u2", "bốn")) == 200
+    await app.inbox_done(4)
+    assert [e.text for e in app.recorder.of(MessageEvent) if e.user_id == "u1"] == [
+        "một",
+        "hai",
+        "ba",
+    ]
+    assert runtime.feeder.drains >= 1 and runtime.feeder.queued == queued  # no job per user
+    await runtime.backends.kv.delete(PRESSURE_KEY)
