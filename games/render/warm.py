@@ -14,6 +14,8 @@ a cache hit for the chat and the Mini App alike (they share `DATA_DIR/media`).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -70,5 +72,14 @@ async def warm_games(
                 log.exception("images of game %s not drawn ahead", game.id)
                 break
     drawn = cache.renders - before
+    if drawn:
+        _give_back_memory()
     log.info("%s %d image(s) drawn ahead of the first players", READY, drawn)
     return drawn
+
+
+def _give_back_memory() -> None:
+    """Hand the drawing's freed memory back to the system (glibc keeps freed heap for later
+    use: after a warm-up the process stayed about 35 MB larger than it needed to be)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
