@@ -52,6 +52,7 @@ GROUP BY channel, account_id, user_id
 RECONNECT_DELAY = 1.0  # seconds before listening again after a lost connection
 COALESCE_SECONDS = 0.01  # notifications gathered into one query
 PRESSURE_POLL = 0.25  # seconds between two looks at the mark once rows were left to the drain
+DRAIN_EVERY = 0.25  # seconds between two tries to queue a drain job
 
 
 def notify_channel(redis_prefix: str) -> str:
@@ -74,6 +75,8 @@ class InboxFeeder:
         self.queued = 0  # jobs handed to the queue so far
         self.drains = 0  # drain jobs handed to the queue (tests read it)
         self._deferred = False  # rows were left to the drain: queue every user once calm
+        self._drain_from: int | None = None  # first row of ranges not offered to a drain yet
+        self._drain_tried = float("-inf")
 
     async def _pressed(self) -> bool:
         turns = self.runtime.handler_turns
@@ -125,8 +128,11 @@ class InboxFeeder:
                     self._wake.clear()
                     ranges, self._ranges = self._ranges, []
                     if await self._pressed():
-                        if ranges:  # the drain walks them; no job per user during a burst
+                        # The drain walks them: no job per user during a burst.
+                        if ranges:
                             await self._drain(min(r[0] for r in ranges))
+                        elif self._drain_from is not None:  # offered once the wait is over
+                            await self._drain(self._drain_from)
                     elif self._deferred:  # calm again: every user gets a job, at once
                         self._deferred = False
                         await self._queue(await self._fetch(_ALL_PENDING))
@@ -155,7 +161,16 @@ class InboxFeeder:
             await asyncio.wait_for(self._wake.wait(), PRESSURE_POLL)
 
     async def _drain(self, first_id: int) -> None:
+        """Make sure a drain walks the rows from `first_id` on (at most one try per
+        `DRAIN_EVERY`: a running drain passes the new rows anyway, and each try is a Redis
+        transaction; rows it missed get the next try or, once calm, a job per user)."""
         self._deferred = True
+        self._drain_from = min(self._drain_from or first_id, first_id)
+        now = time.monotonic()
+        if now - self._drain_tried < DRAIN_EVERY:
+            return
+        self._drain_tried = now
+        first_id, self._drain_from = self._drain_from, None
         # One drain at a time per period (a drain ends within the period): a queued or
         # running one already walks from a row before `first_id`. The period in the id keeps
         # a drain lost with a dead worker from blocking the next ones for long.

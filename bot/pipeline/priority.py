@@ -117,11 +117,20 @@ class PressureGate(HandlerTurns):
 
     def __init__(self, kv: KeyValue, max_wait: float, share: float = 1.0) -> None:
         self.kv = kv
+        self._seen: tuple[float, bool] = (float("-inf"), False)  # when last read, and what
         super().__init__(self._marked, max_wait=max_wait, share=share, poll=POLL)
 
     async def _marked(self) -> bool:
+        """Is the mark there? Read at most once per `POLL` (the waiting jobs and the feeder
+        all ask, many times a second during a burst: one Redis call serves them all)."""
+        now = asyncio.get_running_loop().time()
+        read_at, marked = self._seen
+        if now - read_at < POLL:
+            return marked
         try:
-            return await self.kv.get(PRESSURE_KEY) is not None
+            marked = await self.kv.get(PRESSURE_KEY) is not None
         except Exception as exc:  # Redis trouble must not stop the handlers
             log.debug("ingest pressure mark not read: %r", exc)
-            return False
+            marked = False
+        self._seen = (asyncio.get_running_loop().time(), marked)
+        return marked

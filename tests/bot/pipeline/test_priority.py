@@ -16,7 +16,7 @@ from bot.app import build_app
 from bot.appkeys import RUNTIME
 from bot.backends.memory.kv import MemoryKeyValue
 from bot.pipeline.group_commit import GroupCommit
-from bot.pipeline.priority import PRESSURE_KEY, HandlerTurns, PressureGate, PressureMark
+from bot.pipeline.priority import POLL, PRESSURE_KEY, HandlerTurns, PressureGate, PressureMark
 from bot.settings import Settings
 from tests.bot.pipeline.test_group_commit import FakeInbox, settle, submit
 from tests.helpers import wait_for
@@ -132,6 +132,7 @@ async def test_a_job_waits_while_the_mark_is_there_and_no_longer() -> None:
     await job(gate, log, "calm", free)  # no mark: straight through
     assert gate.held == 0 and log == ["calm starts", "calm ends"]
     await kv.set(PRESSURE_KEY, "1", ttl=30)
+    await asyncio.sleep(POLL)  # the gate reads the mark at most once per POLL
     waiting = asyncio.create_task(job(gate, log, "burst", free))
     await asyncio.sleep(0.2)
     assert not waiting.done() and len(log) == 2  # held back while `serve` is busy
@@ -195,3 +196,21 @@ async def test_serve_marks_and_a_worker_waits_only_with_redis(
     assert off.app[RUNTIME].inbox_writer.on_pressure is None
     await off.app[RUNTIME].consume()
     assert off.app[RUNTIME].handler_turns is None
+
+
+async def test_the_gate_reads_the_mark_once_per_poll_however_many_ask() -> None:
+    class CountingKV(MemoryKeyValue):
+        reads = 0
+
+        async def get(self, key: str) -> str | None:
+            CountingKV.reads += 1
+            return await super().get(key)
+
+    kv = CountingKV()
+    await kv.set(PRESSURE_KEY, "1", ttl=30)
+    gate = PressureGate(kv, max_wait=1)
+    answers = [await gate.pressed() for _ in range(50)]  # the feeder and every waiting job
+    assert all(answers) and CountingKV.reads == 1
+    await kv.delete(PRESSURE_KEY)
+    await asyncio.sleep(POLL)
+    assert await gate.pressed() is False and CountingKV.reads == 2
