@@ -35,12 +35,12 @@ class Settings(BaseSettings):
     WEBHOOK_MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
     # uvloop when installed (it is in requirements.lock): a faster event loop for the same code.
     EVENT_LOOP: Literal["auto", "uvloop", "asyncio"] = "auto"
-    # While webhooks queue up (a burst), handler jobs wait up to this many seconds each, so the
-    # burst is acknowledged first and processed after: in-process jobs without Redis, a
-    # worker's inbox jobs with Redis (through a mark `serve` sets there). 0: off.
+    # While webhooks queue up (a burst), each event's handler waits up to this many seconds, so
+    # the burst is acknowledged first and processed after: in-process without Redis, in a
+    # worker with Redis (through a mark `serve` sets there). 0: off.
     INGEST_PRIORITY_MAX_WAIT: float = Field(2.0, ge=0, le=60)
-    # Past that wait, during a longer burst, handler jobs run one at a time and are busy at
-    # most this fraction of the time (the acks get the rest); 1: one at a time, no rest.
+    # Past that wait, during a longer burst, handlers take one event at a time and are busy
+    # at most this fraction of the time (the acks get the rest); 1: one at a time, no rest.
     INGEST_HANDLER_SHARE: float = Field(0.2, gt=0, le=1)
     # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
     # means bigger batches and less CPU per request; more hides a slow disk flush better.

@@ -1,4 +1,4 @@
-"""Acknowledgements before handlers: while webhooks are under pressure, handler jobs take
+"""Acknowledgements before handlers: while webhooks are under pressure, handlers take
 turns, and across processes `serve` tells a `worker` about the pressure through Redis.
 
 Handlers share the machine with the acknowledgements (in the one-process mode the very same
@@ -6,16 +6,17 @@ process; with Redis, `worker` usually runs beside `serve`, as docker compose doe
 burst their CPU (renders, queries) is what the acknowledgements lack, and a platform that
 waits too long for its 200 retries and, in the end, disables the webhook. So under pressure:
 
-- a job first waits for the burst to pass, at most `INGEST_PRIORITY_MAX_WAIT` seconds from
-  the moment it asked: a short burst is acknowledged first and handled right after;
-- past that, handler jobs run one at a time and rest between two, so that they are busy at
+- each event's handler first waits for the burst to pass, at most
+  `INGEST_PRIORITY_MAX_WAIT` seconds from the moment it asked: a short burst is
+  acknowledged first and handled right after;
+- past that, handlers take one event at a time and rest between two, so that they are busy at
   most `INGEST_HANDLER_SHARE` of the time (a rest is never longer than the max wait): a
   long burst is still handled meanwhile, at a bounded pace, and work never starves;
 - once the pressure is gone, everything runs at once again, as many jobs as the queue allows.
 
 `serve` sets a short-lived mark in Redis whenever requests queue up for a write (at most
 every `MARK_EVERY` seconds: one Redis call, not one per request); a worker's `PressureGate`
-reads it. In the one-process mode the in-process queue asks the group commit directly.
+reads it. In the one-process mode the runtime's turns ask its group commit directly.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class PressureMark:
 
 
 class HandlerTurns:
-    """`async with turns.turn():` around each handler job (see the module docstring).
+    """`async with turns.turn():` around each piece of handler work: an event, an image drawn
+    ahead (see the module docstring).
 
     `pressed()` says whether the webhooks are under pressure right now; it is asked again
     every `poll` seconds while a job waits. `max_wait <= 0` turns the whole thing off.

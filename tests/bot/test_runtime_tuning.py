@@ -38,7 +38,14 @@ async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
 
 
 @pytest.mark.parametrize(
-    "name,value", [("PRIZE_STOCK_SHARDS", 0), ("INGEST_BATCHES_IN_FLIGHT", "nhiều")]
+    "name,value",
+    [
+        ("PRIZE_STOCK_SHARDS", 0),
+        ("INGEST_BATCHES_IN_FLIGHT", "nhiều"),
+        ("INGEST_HANDLER_SHARE", 0),
+        ("INGEST_HANDLER_SHARE", 1.5),
+        ("WARM_RENDERS", "có lẽ"),
+    ],
 )
 def test_bad_tuning_values_name_the_setting(
     make_settings: Callable[..., Settings], name: str, value: object
