@@ -196,6 +196,11 @@ class IngestBench:
             "round_ratios": [
                 round(m.rps / b.rps, 3) if b.rps else None for m, b in zip(mine, base, strict=True)
             ],
+            # Each round on its own: a stall shows up in one round's p90/p99/max, not in all.
+            "rounds_detail": [
+                {k: getattr(m, k) for k in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+                for m in mine
+            ],
             "stored": stored,
             # Every acknowledged event is a row; a few more may be in flight at each stop.
             "durable": acked <= stored <= acked + slack and result["repeated"] == 0,
