@@ -156,7 +156,8 @@ class IngestBench:
             await asyncio.to_thread(serve.wait_http, url + "/healthz")
             # A flash sale meets a process that has been up for a while: its campaign images
             # are drawn (`WARM_RENDERS`) before the load starts, not during the rounds.
-            await asyncio.to_thread((worker or serve).wait_log, WARM_READY)
+            if env.get("WARM_RENDERS", "true").lower() not in ("0", "false", "no", "off"):
+                await asyncio.to_thread((worker or serve).wait_log, WARM_READY)
             await self._load(url, ch)
             ours = [serve] + ([worker] if worker else [])
             await self._paused(ours, self._load(self.base_url, ch))
