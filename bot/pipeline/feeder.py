@@ -74,8 +74,10 @@ class InboxFeeder:
         self._listening = asyncio.Event()  # tests wait for it
         self.queued = 0  # jobs handed to the queue so far
         self.drains = 0  # drain jobs handed to the queue (tests read it)
-        self._deferred = False  # rows were left to the drain: queue every user once calm
-        self._drain_from: int | None = None  # first row of ranges not offered to a drain yet
+        # The first row left to the drains since the burst began (None: no burst). Every drain
+        # starts there: one that stopped at its deadline, or passed a batch that committed
+        # late, leaves rows behind that the next one then finds.
+        self._burst_from: int | None = None
         self._drain_tried = float("-inf")
 
     async def _pressed(self) -> bool:
@@ -128,13 +130,11 @@ class InboxFeeder:
                     self._wake.clear()
                     ranges, self._ranges = self._ranges, []
                     if await self._pressed():
-                        # The drain walks them: no job per user during a burst.
-                        if ranges:
-                            await self._drain(min(r[0] for r in ranges))
-                        elif self._drain_from is not None:  # offered once the wait is over
-                            await self._drain(self._drain_from)
-                    elif self._deferred:  # calm again: every user gets a job, at once
-                        self._deferred = False
+                        # The drains walk them: no job per user during a burst.
+                        if ranges or self._burst_from is not None:
+                            await self._drain(min((r[0] for r in ranges), default=None))
+                    elif self._burst_from is not None:  # calm again: every user, at once
+                        self._burst_from = None
                         await self._queue(await self._fetch(_ALL_PENDING))
                     elif ranges:
                         first = min(r[0] for r in ranges)
@@ -154,29 +154,32 @@ class InboxFeeder:
     async def _next_wake(self) -> None:
         """A notification; or, with rows left to the drain, a look at the mark now and then
         (the burst ends without a notification to say so)."""
-        if not self._deferred:
+        if self._burst_from is None:
             await self._wake.wait()
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), PRESSURE_POLL)
 
-    async def _drain(self, first_id: int) -> None:
-        """Make sure a drain walks the rows from `first_id` on (at most one try per
-        `DRAIN_EVERY`: a running drain passes the new rows anyway, and each try is a Redis
-        transaction; rows it missed get the next try or, once calm, a job per user)."""
-        self._deferred = True
-        self._drain_from = min(self._drain_from or first_id, first_id)
+    async def _drain(self, first_id: int | None) -> None:
+        """Make sure a drain walks the rows from the burst's first one on.
+
+        One try per `DRAIN_EVERY` at most (each is a Redis transaction), also when no new row
+        came: the queue refuses it while a drain is queued or running, and takes it once that
+        one has ended (caught up, or at its deadline with rows left).
+        """
+        if first_id is not None:
+            start = self._burst_from
+            self._burst_from = first_id if start is None else min(start, first_id)
         now = time.monotonic()
-        if now - self._drain_tried < DRAIN_EVERY:
+        if self._burst_from is None or now - self._drain_tried < DRAIN_EVERY:
             return
         self._drain_tried = now
-        first_id, self._drain_from = self._drain_from, None
-        # One drain at a time per period (a drain ends within the period): a queued or
-        # running one already walks from a row before `first_id`. The period in the id keeps
-        # a drain lost with a dead worker from blocking the next ones for long.
+        # The period in the id keeps a drain lost with a dead worker from blocking the next
+        # ones for longer than a period (a drain ends within one).
         period = int(time.time() // DRAIN_MAX_SECONDS)
         queue = self.runtime.backends.queue
-        if await queue.enqueue(DRAIN_JOB, first_id, job_id=f"{DRAIN_JOB_ID}:{period}"):
+        job_id = f"{DRAIN_JOB_ID}:{period}"
+        if await queue.enqueue(DRAIN_JOB, self._burst_from, job_id=job_id):
             self.drains += 1
 
     async def _release(self, pool: Any, conn: asyncpg.Connection) -> None:

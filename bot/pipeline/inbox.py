@@ -267,7 +267,10 @@ async def drain_from(
     the worker beside `serve`). Each user still goes through `process_user` (the user's lock,
     oldest row first); a user whose lock another job holds is left to that job. Ends when no
     row is pending past the cursor, when `still()` says the burst is over (the feeder then
-    queues a job per user again) or after `max_seconds`.
+    queues a job per user again) or after `max_seconds`. The feeder starts every drain at
+    the burst's first row, so rows one left behind (its deadline, a batch that committed
+    after the cursor passed its ids) are found by the next; rows already handled are
+    skipped by the query itself.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds

@@ -43,6 +43,7 @@ class RecordingQueue:
     def __init__(self) -> None:
         self.jobs: list[Job] = []
         self.drains: list[tuple[int, str]] = []  # (first id, job id) of each drain queued
+        self.running: set[str] = set()  # drain job ids queued or running
 
     async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
         assert name == PROCESS_JOB
@@ -51,10 +52,14 @@ class RecordingQueue:
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
         assert name == DRAIN_JOB and job_id is not None
-        if any(taken == job_id for _, taken in self.drains):
+        if job_id in self.running:
             return False  # like the real queues: the id is taken while the job exists
+        self.running.add(job_id)
         self.drains.append((args[0], job_id))
         return True
+
+    def drains_ended(self) -> None:
+        self.running.clear()
 
 
 @pytest.fixture
@@ -173,6 +178,11 @@ async def test_during_a_burst_one_drain_walks_the_rows_and_calm_queues_every_use
         more = await store.store([item("u4", "b3")])
         await asyncio.sleep(0.3)
         assert len(queue.drains) == 1 and feeder.drains == 1  # the one drain covers these too
+        # That drain ends (its deadline, say) with rows left: the next one, queued with no
+        # new row arriving, starts from the burst's first row again, not from the latest.
+        queue.drains_ended()
+        await wait_for(lambda: len(queue.drains) == 2, what="the next drain")
+        assert queue.drains[1][0] == start
         assert queue.jobs == []  # no job per user while `serve` is under pressure
         pressed[0] = False  # the burst is over: every pending user at once, with no new row
         await wait_for(lambda: len(queue.jobs) == 3, what="a job per pending user")
