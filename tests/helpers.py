@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.pipeline.priority import HandlerTurns
+
 T = TypeVar("T")
 
 
@@ -28,3 +30,12 @@ async def wait_for(
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.03)
+
+
+def switched_turns(pressed: list[bool], *, max_wait: float, share: float = 1.0) -> HandlerTurns:
+    """`HandlerTurns` whose pressure is `pressed[0]`, flipped by the test (polled every 10 ms)."""
+
+    async def is_pressed() -> bool:
+        return pressed[0]
+
+    return HandlerTurns(is_pressed, max_wait=max_wait, share=share, poll=0.01)

@@ -19,7 +19,7 @@ from bot.pipeline.group_commit import GroupCommit
 from bot.pipeline.priority import POLL, PRESSURE_KEY, HandlerTurns, PressureGate, PressureMark
 from bot.settings import Settings
 from tests.bot.pipeline.test_group_commit import FakeInbox, settle, submit
-from tests.helpers import wait_for
+from tests.helpers import switched_turns, wait_for
 
 
 async def test_requests_queueing_for_a_write_leave_one_mark_per_moment() -> None:
@@ -42,15 +42,8 @@ async def test_requests_queueing_for_a_write_leave_one_mark_per_moment() -> None
     await writer.close()
 
 
-def _turns(pressed: list[bool], *, max_wait: float, share: float = 1.0) -> HandlerTurns:
-    async def is_pressed() -> bool:
-        return pressed[0]
-
-    return HandlerTurns(is_pressed, max_wait=max_wait, share=share, poll=0.01)
-
-
 async def test_without_pressure_jobs_run_at_once_and_side_by_side() -> None:
-    turns = _turns([False], max_wait=30)
+    turns = switched_turns([False], max_wait=30)
     log: list[str] = []
     both = asyncio.Event()
 
@@ -67,7 +60,7 @@ async def test_without_pressure_jobs_run_at_once_and_side_by_side() -> None:
 
 async def test_a_job_waits_while_pressed_and_goes_when_the_pressure_ends() -> None:
     pressed = [True]
-    turns = _turns(pressed, max_wait=30)
+    turns = switched_turns(pressed, max_wait=30)
     log: list[str] = []
     free = asyncio.Event()
     free.set()
@@ -80,7 +73,7 @@ async def test_a_job_waits_while_pressed_and_goes_when_the_pressure_ends() -> No
 
 
 async def test_zero_max_wait_turns_it_off() -> None:
-    turns = _turns([True], max_wait=0)
+    turns = switched_turns([True], max_wait=0)
     log: list[str] = []
     free = asyncio.Event()
     free.set()
@@ -89,16 +82,16 @@ async def test_zero_max_wait_turns_it_off() -> None:
 
 
 def test_the_rest_after_a_job_keeps_handlers_to_their_share_and_never_exceeds_max_wait() -> None:
-    turns = _turns([True], max_wait=2.0, share=0.2)
+    turns = switched_turns([True], max_wait=2.0, share=0.2)
     assert turns.rest(0.1) == pytest.approx(0.4)  # busy 0.1 s of every 0.5 s
     assert turns.rest(1.0) == 2.0  # a long job: capped by the max wait
-    assert _turns([True], max_wait=2.0, share=1.0).rest(0.5) == 0  # 1: no rest at all
+    assert switched_turns([True], max_wait=2.0, share=1.0).rest(0.5) == 0  # 1: no rest at all
     with pytest.raises(ValueError):
-        _turns([True], max_wait=2.0, share=0)
+        switched_turns([True], max_wait=2.0, share=0)
 
 
 async def test_under_a_long_burst_the_next_job_starts_only_after_the_rest() -> None:
-    turns = _turns([True], max_wait=0.05, share=0.25)  # waits are past after 0.05 s
+    turns = switched_turns([True], max_wait=0.05, share=0.25)  # waits are past after 0.05 s
     loop = asyncio.get_running_loop()
     spans: list[tuple[float, float]] = []
 

@@ -26,10 +26,11 @@ from bot.core.messages import Text
 from bot.models import Contact, InboxEvent, OutboxMessage, SkippedSend
 from bot.pipeline.inbox import drain_from
 from bot.pipeline.outbox import queue_messages
-from bot.pipeline.priority import PRESSURE_KEY, HandlerTurns
+from bot.pipeline.priority import PRESSURE_KEY
 from bot.settings import Settings
 from tests.bot.channels.zalo.conftest import LONG_TEXT, ZaloApp, _start, wait_for
 from tests.fakes.zalo_api import DAY_MS, FakeZalo
+from tests.helpers import switched_turns
 
 CS = "/v3.0/oa/message/cs"
 
@@ -406,16 +407,9 @@ async def test_configured_mac_variant_end_to_end(
     assert [e.text for e in zapp.recorder.of(MessageEvent)] == ["Biến thể"]
 
 
-def _pressure_turns(pressed: list[bool], *, max_wait: float) -> HandlerTurns:
-    async def is_pressed() -> bool:
-        return pressed[0]
-
-    return HandlerTurns(is_pressed, max_wait=max_wait, share=1.0, poll=0.01)
-
-
 async def test_during_a_burst_events_are_acknowledged_and_handled_after(zapp: ZaloApp) -> None:
     pressed = [True]
-    zapp.runtime.handler_turns = turns = _pressure_turns(pressed, max_wait=30)
+    zapp.runtime.handler_turns = turns = switched_turns(pressed, max_wait=30)
     zapp.zalo.add_user("u1", "Lan")
     for text in ("một", "hai", "ba"):
         assert await zapp.post(zapp.zalo.events.user_send_text("u1", text)) == 200
@@ -429,7 +423,7 @@ async def test_during_a_burst_events_are_acknowledged_and_handled_after(zapp: Za
 
 async def test_a_user_who_keeps_writing_takes_one_turn_per_event(zapp: ZaloApp) -> None:
     # The pressure never ends; each event waits at most the (short) max wait, in order.
-    zapp.runtime.handler_turns = turns = _pressure_turns([True], max_wait=0.05)
+    zapp.runtime.handler_turns = turns = switched_turns([True], max_wait=0.05)
     zapp.zalo.add_user("u1", "Lan")
     for text in ("một", "hai", "ba", "bốn"):
         assert await zapp.post(zapp.zalo.events.user_send_text("u1", text)) == 200
@@ -474,7 +468,7 @@ async def test_the_drain_walks_pending_rows_user_by_user_in_order(zapp: ZaloApp)
 
 async def test_the_drain_leaves_a_user_whose_job_holds_the_lock(zapp: ZaloApp) -> None:
     pressed = [True]
-    zapp.runtime.handler_turns = turns = _pressure_turns(pressed, max_wait=30)
+    zapp.runtime.handler_turns = turns = switched_turns(pressed, max_wait=30)
     assert await zapp.post(zapp.zalo.events.user_send_text("u1", "một")) == 200
     await wait_for(lambda: turns.held == 1, what="u1's job holding its lock, waiting its turn")
     zapp.runtime.handler_turns = None
