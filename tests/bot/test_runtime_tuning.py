@@ -89,5 +89,19 @@ async def test_the_handlers_process_draws_the_campaign_images_ahead(
     for index in range(len(wheel.prizes)):
         assert not (await media.wheel_spin(cache, wheel, index)).gif.rendered
     assert cache.renders == before  # the first players get a drawn image at once
+    # The admin edits a campaign: a new version, drawn again after the reload (only it).
+    path = runtime.settings.CONTENT_PATH
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'type: scratch\n    title: "Cào thẻ trúng quà"',
+            'type: scratch\n    title: "Cào thẻ Tết"',
+        ),
+        encoding="utf-8",
+    )
+    assert await runtime.content.check(settle=False)
+    scratch = next(g for g in runtime.content.current.games if g.type == "scratch")
+    assert scratch.title == "Cào thẻ Tết"
+    redrawn = await asyncio.wait_for(asyncio.shield(runtime._warming), 120)
+    assert redrawn == 1 + len(scratch.prizes)  # its cover and reveals; the wheel is unchanged
     off = await aiohttp_client(build_app(make_settings(WARM_RENDERS=False)))
     assert off.app[RUNTIME]._warming is None
