@@ -12,6 +12,7 @@ import asyncio
 import secrets
 import sqlite3
 import sys
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,10 +110,15 @@ class IngestBench:
         self.base_url = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(self.base_proc.wait_http, self.base_url + "/healthz")
 
-    async def _baseline_round(self, ch: str, round_: int) -> tuple[LoadResult, float]:
+    async def _baseline_round(
+        self, ch: str, round_: int
+    ) -> tuple[LoadResult, float, tuple[float, float, float]]:
+        """One baseline round: its load result, CPU seconds and loop (ran, waited, wall)."""
         cpu0 = self.base_proc.cpu_seconds()
-        result = await self._load(self.base_url, ch, round_=round_)
-        return result, self.base_proc.cpu_seconds() - cpu0
+        result, loop = await asyncio.gather(
+            self._load(self.base_url, ch, round_=round_), self._loop_window(self.base_proc)
+        )
+        return result, self.base_proc.cpu_seconds() - cpu0, loop
 
     async def baseline(self) -> dict[str, Any]:
         """The bare server alone, every channel, as many rounds as a project run."""
@@ -121,8 +127,9 @@ class IngestBench:
             await self._load(self.base_url, ch)
             done = [await self._baseline_round(ch, r) for r in range(self.cfg.rounds)]
             out[ch] = {
-                **_merge([res for res, _ in done]),
-                "server_cpu_s": round(sum(cpu for _, cpu in done), 2),
+                **_merge([res for res, _, _ in done]),
+                "server_cpu_s": round(sum(cpu for _, cpu, _ in done), 2),
+                "loop": _loop_shares(*(sum(lp[i] for _, _, lp in done) for i in range(3))),
                 "server_rss_peak_mb": round(self.base_proc.memory_kb().get("VmHWM", 0) / 1024, 1),
             }
         return out
@@ -151,6 +158,7 @@ class IngestBench:
         base: list[LoadResult] = []
         mine: list[LoadResult] = []
         cpu = wcpu = 0.0
+        loop_ran = loop_waited = loop_wall = 0.0  # serve's main thread (the event loop)
         try:
             url = f"http://127.0.0.1:{port}"
             await asyncio.to_thread(serve.wait_http, url + "/healthz")
@@ -169,10 +177,16 @@ class IngestBench:
                 cpu0 = serve.cpu_seconds()
                 wcpu0 = worker.cpu_seconds() if worker else 0.0
                 try:
-                    mine.append(await self._load(url, ch, round_=r))
+                    result, (ran, waited, wall) = await asyncio.gather(
+                        self._load(url, ch, round_=r), self._loop_window(serve)
+                    )
+                    mine.append(result)
                 finally:
                     for spy in spies:
                         spy.stop()
+                loop_ran += ran
+                loop_waited += waited
+                loop_wall += wall
                 cpu += serve.cpu_seconds() - cpu0
                 wcpu += worker.cpu_seconds() - wcpu0 if worker else 0.0
             mem = serve.memory_kb()
@@ -210,10 +224,27 @@ class IngestBench:
             "handled_per_s": round(handled / result["seconds"], 1) if result["seconds"] else None,
             "server_cpu_s": round(cpu, 2),
             "worker_cpu_s": round(wcpu, 2),
+            # Where serve's event loop spent the rounds: running, waiting for a CPU, asleep
+            # (waiting on the database, on SQLite's thread, on the next request).
+            "loop": _loop_shares(loop_ran, loop_waited, loop_wall),
             "server_rss_peak_mb": round(mem.get("VmHWM", 0) / 1024, 1),
             "server_rss_end_mb": round(mem.get("VmRSS", 0) / 1024, 1),
             "worker_rss_peak_mb": round(wmem.get("VmHWM", 0) / 1024, 1) if worker else None,
         }
+
+    async def _loop_window(self, proc: procs.Proc) -> tuple[float, float, float]:
+        """(ran, waited, wall) seconds of `proc`'s main thread inside a round's load: from
+        1 s after the generator starts (its start-up, the connections) to 0.5 s before the
+        end. Rounds shorter than 2.5 s give zeros (nothing reported)."""
+        seconds = self.cfg.seconds
+        if seconds < 2.5:
+            return 0.0, 0.0, 0.0
+        await asyncio.sleep(1.0)
+        ran0, waited0 = proc.schedstat()
+        start = time.monotonic()
+        await asyncio.sleep(seconds - 1.5)
+        ran1, waited1 = proc.schedstat()
+        return ran1 - ran0, waited1 - waited0, time.monotonic() - start
 
     @staticmethod
     async def _paused(ours: list[procs.Proc], turn: Awaitable[T]) -> T:
@@ -282,6 +313,16 @@ class IngestBench:
             f"{ch}-{'warmup' if r < 0 else r}": n for (ch, r), (_, n) in self.files.items()
         }
         return out
+
+
+def _loop_shares(ran: float, waited: float, wall: float) -> dict[str, float] | None:
+    if wall <= 0 or ran <= 0:
+        return None  # no schedstat on this kernel
+    return {
+        "running": round(ran / wall, 3),
+        "runnable": round(waited / wall, 3),
+        "asleep": round(max(0.0, wall - ran - waited) / wall, 3),
+    }
 
 
 def _merge(runs: list[LoadResult]) -> dict[str, Any]:

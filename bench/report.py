@@ -186,6 +186,7 @@ def print_report(results: dict[str, Any], write: Callable[[str], None] = print) 
                 f"{r.get('server_cpu_s', 0):.1f}"
                 + (f"+{r['worker_cpu_s']:.1f}" if r.get("worker_cpu_s") else ""),
                 "-" if r.get("handled_per_s") is None else f"{r['handled_per_s']:.0f}",
+                "-" if not r.get("loop") else f"{r['loop']['asleep'] * 100:.0f} %",
             ]
             for r in ingest_rows(ingest)
         ]
@@ -202,6 +203,7 @@ def print_report(results: dict[str, Any], write: Callable[[str], None] = print) 
                 "RSS MB",
                 "CPU s",
                 "handled/s",
+                "loop asleep",
             ],
             rows,
             write,
