@@ -148,6 +148,11 @@ class Runtime:
             name="warm-renders",
         )
 
+    @property
+    def warming(self) -> asyncio.Task[int] | None:
+        """The running (or finished) draw-ahead of the campaign images; None when off."""
+        return self._warming
+
     async def _ingest_busy(self) -> bool:
         """This process's webhooks are under pressure (and it is not shutting down)."""
         return not self._closing and self.inbox_writer.busy()

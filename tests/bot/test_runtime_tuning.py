@@ -79,8 +79,8 @@ async def test_the_handlers_process_draws_the_campaign_images_ahead(
 
     client = await aiohttp_client(build_app(make_settings(WARM_RENDERS=True)))
     runtime = client.app[RUNTIME]
-    assert runtime._warming is not None  # in-process: the handlers run in this process
-    drawn = await asyncio.wait_for(asyncio.shield(runtime._warming), 120)
+    assert runtime.warming is not None  # in-process: the handlers run in this process
+    drawn = await asyncio.wait_for(asyncio.shield(runtime.warming), 120)
     content = runtime.content.current
     wheel = next(g for g in content.games if g.type == "wheel")
     assert drawn >= 1 + 2 * len(wheel.prizes)  # the wheel's face, a spin and still per slice
@@ -101,7 +101,7 @@ async def test_the_handlers_process_draws_the_campaign_images_ahead(
     assert await runtime.content.check(settle=False)
     scratch = next(g for g in runtime.content.current.games if g.type == "scratch")
     assert scratch.title == "Cào thẻ Tết"
-    redrawn = await asyncio.wait_for(asyncio.shield(runtime._warming), 120)
+    redrawn = await asyncio.wait_for(asyncio.shield(runtime.warming), 120)
     assert redrawn == 1 + len(scratch.prizes)  # its cover and reveals; the wheel is unchanged
     off = await aiohttp_client(build_app(make_settings(WARM_RENDERS=False)))
-    assert off.app[RUNTIME]._warming is None
+    assert off.app[RUNTIME].warming is None
