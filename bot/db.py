@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import BaseDBAsyncClient, Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 APPS: dict[str, dict[str, Any]] = {
     "bot": {"models": ["bot.models"], "migrations": "bot.migrations"},
@@ -27,6 +28,7 @@ def normalize_url(url: str) -> str:
 
 
 DEFAULT_POOL_SIZE = 20
+SQLITE_ENGINE = "bot.db_sqlite"  # Tortoise's SQLite client, with `BEGIN IMMEDIATE`
 
 
 async def _keep_session(conn: Any) -> None:
@@ -49,9 +51,9 @@ def tortoise_config(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> dict[str
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = expand_db_url(url)
+        connection["engine"] = SQLITE_ENGINE  # transactions take the write lock first
     elif url.startswith(("postgres://", "asyncpg://")):
-        from tortoise.backends.base.config_generator import expand_db_url
-
         connection = expand_db_url(url)
         credentials = connection["credentials"]
         credentials.setdefault("maxsize", pool_size)

@@ -1,7 +1,7 @@
 """Queue the inbox's processing jobs from the worker side, woken by PostgreSQL NOTIFY.
 
 With PostgreSQL and Redis, `serve` does not call Redis after storing a webhook batch: the
-INSERT itself notifies (`inbox._insert_sql`) with the range of new row ids, and every
+INSERT itself notifies (`inbox_sql.insert_sql`) with the range of new row ids, and every
 consuming process (`worker`) listens here and queues one job per user with pending rows in
 that range. A Redis call cost `serve` about as much CPU as a small batch's INSERT, and the
 acknowledgement then no longer depends on Redis at all.

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -25,6 +24,7 @@ from bot.backends.base import LockTimeout
 from bot.channels.base import InboxItem
 from bot.db import asyncpg_pool
 from bot.models import Contact, InboxEvent
+from bot.pipeline.inbox_sql import insert_sql
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -42,34 +42,6 @@ NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
 
 Row = tuple[str, InboxItem]
 NewRows = list[tuple[Row, int]]
-
-
-@lru_cache(maxsize=512)
-def _insert_sql(count: int, postgres: bool, notify: bool = False) -> str:
-    """The INSERT for `count` rows (one text per batch size: asyncpg prepares each once).
-
-    With `notify` (PostgreSQL only), the same statement also sends `pg_notify(channel,
-    "<first id> <last id>")` when it stored anything, the channel name being the last
-    parameter: the workers' feeder queues the jobs, and the webhook makes no Redis call.
-    The notification is delivered on commit, so a feeder never sees rows it cannot read.
-    """
-    marks = []
-    for row in range(count):
-        places = [f"${row * 7 + i}" if postgres else "?" for i in range(1, 8)]
-        marks.append(f"({', '.join(places)}, 'pending', 0)")
-    insert = (
-        "INSERT INTO inbox_event (channel, account_id, user_id, dedupe_key, event_name, body,"
-        " received_at, status, attempts) VALUES "
-        + ", ".join(marks)
-        + " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id, channel, dedupe_key"
-    )
-    if not notify:
-        return insert
-    return (
-        f"WITH ins AS ({insert}) SELECT ins.id, ins.channel, ins.dedupe_key FROM ins CROSS JOIN"
-        f" (SELECT pg_notify(${count * 7 + 1}, min(id) || ' ' || max(id)) FROM ins"
-        " HAVING count(*) > 0) AS wake"
-    )
 
 
 def _values(rows: Sequence[Row], stamp: Any) -> list[Any]:
@@ -106,7 +78,7 @@ async def store_rows(rows: Sequence[Row]) -> NewRows:
     postgres = conn.capabilities.dialect == "postgres"
     now = datetime.now(UTC)
     values = _values(rows, now if postgres else now.isoformat(sep=" "))
-    result = await conn.execute_query_dict(_insert_sql(len(rows), postgres), values)
+    result = await conn.execute_query_dict(insert_sql(len(rows), postgres), values)
     return _new_rows(rows, result)
 
 
@@ -136,7 +108,7 @@ class InboxStore:
         if client.capabilities.dialect != "postgres":
             return await store_rows(rows)
         notify = self.notify_channel
-        sql = _insert_sql(len(rows), True, notify is not None)
+        sql = insert_sql(len(rows), True, notify is not None)
         values = _values(rows, datetime.now(UTC))
         if notify is not None:
             values.append(notify)

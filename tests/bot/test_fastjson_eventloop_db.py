@@ -167,13 +167,65 @@ def test_maxsize_in_the_url_wins_over_pool_size() -> None:
     assert int(config["connections"]["default"]["credentials"]["maxsize"]) == 7
 
 
-def test_sqlite_stays_a_url_and_gets_its_folder(tmp_path: Path) -> None:
+def test_sqlite_gets_its_folder_and_the_immediate_engine(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/new/dir/app.sqlite3"
     config = tortoise_config(url, pool_size=13)
-    assert config["connections"]["default"] == url
+    connection = config["connections"]["default"]
+    assert connection["engine"] == "bot.db_sqlite"
+    assert connection["credentials"]["file_path"] == f"{tmp_path}/new/dir/app.sqlite3"
+    assert connection["credentials"]["journal_mode"] == "WAL"
     assert (tmp_path / "new" / "dir").is_dir()
-    assert tortoise_config("sqlite://:memory:")["connections"]["default"] == "sqlite://:memory:"
+    memory = tortoise_config("sqlite://:memory:")["connections"]["default"]
+    assert memory["credentials"]["file_path"] == ":memory:"
     assert set(config["apps"]) == {"bot", "loyalty"}
+
+
+async def test_sqlite_transactions_survive_another_process_committing(tmp_path: Path) -> None:
+    """A transaction reads, another process tries to commit meanwhile, then it writes.
+
+    With Tortoise's deferred `BEGIN` the other process commits at once and the write then
+    fails (SQLITE_BUSY: the transaction's snapshot is stale, and SQLite does not wait). With
+    `BEGIN IMMEDIATE` (`bot.db_sqlite`) the other process waits for the lock and both writes
+    land. The inbox writer process does exactly this beside `serve`.
+    """
+    import contextlib
+    import sqlite3
+    import sys
+
+    from tortoise.transactions import in_transaction
+
+    from bot.db import close_db, init_db, upgrade
+    from bot.models import InboxEvent
+
+    path = tmp_path / "app.sqlite3"
+    await upgrade(f"sqlite://{path}")
+    opened = await init_db(f"sqlite://{path}")
+    other = (
+        "import sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)\n"
+        'con.execute("INSERT INTO inbox_event (channel, account_id, user_id, dedupe_key,'
+        " event_name, body, received_at, status, attempts) VALUES ('zalo', 'oa', 'u',"
+        " 'other', 'x', '{}', '2026-12-01 00:00:00', 'pending', 0)\")\n"
+    )
+    try:
+        async with in_transaction():
+            assert await InboxEvent.filter(dedupe_key="mine").count() == 0  # the snapshot
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-c", other, str(path))
+            with contextlib.suppress(TimeoutError):  # deferred: it commits well within this
+                await asyncio.wait_for(proc.wait(), 1.5)
+            await InboxEvent.create(
+                channel="zalo", account_id="oa", user_id="u", dedupe_key="mine",
+                event_name="x", body={},
+            )  # fmt: skip
+        assert await asyncio.wait_for(proc.wait(), 15) == 0
+    finally:
+        await close_db(opened)
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        keys = {k for (k,) in con.execute("SELECT dedupe_key FROM inbox_event")}
+    finally:
+        con.close()
+    assert keys == {"mine", "other"}
 
 
 async def test_postgres_connections_released_to_the_pool_keep_working(
