@@ -26,7 +26,7 @@ def build_app(settings: Settings, *, routers: Sequence[Router] = ()) -> web.Appl
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         # Without Redis there is no separate worker: this process consumes the queue.
-        await runtime.start(consume=not settings.REDIS_URL)
+        await runtime.start(consume=not settings.REDIS_URL, webhooks=True)
         yield
         await runtime.close()
 

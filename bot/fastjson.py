@@ -57,3 +57,13 @@ def dumps(value: Any) -> str:
         except TypeError:
             pass
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """`dumps` as UTF-8 bytes, for a pipe or a socket (no round trip through `str`)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:
+            pass
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

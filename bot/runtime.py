@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+from tortoise import connections
 
 from bot.backends.factory import Backends, build_backends
 from bot.backends.memory.queue import InProcessQueue
@@ -30,6 +31,7 @@ from bot.pipeline.group_commit import GroupCommit
 from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
 from bot.pipeline.priority import HandlerTurns, PressureGate, PressureMark
 from bot.pipeline.reply import Reply
+from bot.pipeline.sqlite_writer import SqliteWriter
 from bot.settings import Settings
 from games.render.warm import warm_games
 from loyalty.stock import sync_prize_stock
@@ -62,7 +64,9 @@ class Runtime:
         self._closing = False
         self._warming: asyncio.Task[int] | None = None  # campaign images drawn ahead
 
-    async def start(self, *, consume: bool) -> None:
+    async def start(self, *, consume: bool, webhooks: bool = False) -> None:
+        """`consume`: run the queue's jobs here; `webhooks`: this process takes webhooks
+        (`serve`), so with SQLite it starts the inbox writer process."""
         s = self.settings
         s.DATA_DIR.mkdir(parents=True, exist_ok=True)
         self.content = ContentStore(s.CONTENT_PATH, s.CONTENT_RELOAD_SECONDS)
@@ -71,6 +75,8 @@ class Runtime:
         # SQLite has one writer: parallel batches would only queue for it and come out smaller.
         sqlite = s.DATABASE_URL.startswith("sqlite")
         self.inbox_writer.max_inflight = 1 if sqlite else s.INGEST_BATCHES_IN_FLIGHT
+        if sqlite and webhooks and s.INGEST_SQLITE_WRITER:
+            await self._start_sqlite_writer()
         if s.REDIS_URL and not sqlite:
             # PostgreSQL + Redis: the INSERT notifies the workers, who queue the jobs.
             self.inbox_store.notify_channel = notify_channel(s.REDIS_PREFIX)
@@ -129,6 +135,17 @@ class Runtime:
         if channel is not None:
             self.feeder = InboxFeeder(self, channel)
             await self.feeder.start()
+
+    async def _start_sqlite_writer(self) -> None:
+        """The process that writes webhook batches to the SQLite file (none for an
+        in-memory database: another process cannot open it). If it does not start, batches
+        are written in-process and the writer tries again later."""
+        path = getattr(connections.get("default"), "filename", "")
+        if not path or path == ":memory:" or path.startswith("file::memory:"):
+            return
+        writer = SqliteWriter(path)
+        await writer.start()
+        self.inbox_store.sqlite_writer = writer
 
     def warm_renders(self, content: Content) -> None:
         """Draw the campaigns' shared images in the background (again after each reload:

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
     # means bigger batches and less CPU per request; more hides a slow disk flush better.
     INGEST_BATCHES_IN_FLIGHT: int = Field(2, ge=1, le=32)
+    # SQLite only: `serve` writes the webhook batches through a small process of its own
+    # (`bot.pipeline.sqlite_writer`), so SQLite's work does not compete with the event loop
+    # for the interpreter lock. Off: written by aiosqlite's thread inside `serve`.
+    INGEST_SQLITE_WRITER: bool = True
     # `worker` lowers its own CPU priority by this much (os.nice) so that on a shared host
     # the webhook acknowledgements in `serve` go first; 0 keeps the default priority.
     WORKER_NICE: int = Field(10, ge=0, le=19)

@@ -25,6 +25,7 @@ from bot.channels.base import InboxItem
 from bot.db import asyncpg_pool
 from bot.models import Contact, InboxEvent
 from bot.pipeline.inbox_sql import insert_sql
+from bot.pipeline.sqlite_writer import SqliteWriter, WriterGone
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -89,11 +90,13 @@ class InboxStore:
     itself (about 50 µs against 35-45 µs for a one-row batch), once per batch. The writer
     keeps the connections it used checked out instead, one per batch in flight
     (`INGEST_BATCHES_IN_FLIGHT`), and gives one back to the pool only when a statement on it
-    failed (the pool replaces a broken connection) and at `close`. SQLite goes through
-    `store_rows` unchanged.
+    failed (the pool replaces a broken connection) and at `close`. SQLite goes through the
+    writer process (`sqlite_writer`) when `serve` started one, else through `store_rows`.
     """
 
     def __init__(self) -> None:
+        # SQLite: the process that writes the batches (`sqlite_writer`), when there is one.
+        self.sqlite_writer: SqliteWriter | None = None
         self._idle: list[asyncpg.Connection] = []
         self._pool: Any = None
         self.held = 0  # connections checked out by the writer
@@ -106,7 +109,7 @@ class InboxStore:
             return []
         client = connections.get("default")
         if client.capabilities.dialect != "postgres":
-            return await store_rows(rows)
+            return await self._store_sqlite(rows)
         notify = self.notify_channel
         sql = insert_sql(len(rows), True, notify is not None)
         values = _values(rows, datetime.now(UTC))
@@ -125,6 +128,20 @@ class InboxStore:
             log.warning("inbox writer: held connection failed (%r), retrying on a new one", exc)
             result = await self._fetch(client, sql, values, fresh=True)
         return _new_rows(rows, result)
+
+    async def _store_sqlite(self, rows: Sequence[Row]) -> NewRows:
+        """Through the writer process; in-process (`store_rows`) when it is not there."""
+        writer = self.sqlite_writer
+        if writer is not None:
+            stamp = datetime.now(UTC).isoformat(sep=" ")
+            try:
+                result = await writer.store(_values(rows, stamp))
+            except WriterGone:
+                pass  # logged by the writer; the same rows in-process (the dedupe is safe)
+            else:
+                keys = ("id", "channel", "dedupe_key")
+                return _new_rows(rows, (dict(zip(keys, row, strict=True)) for row in result))
+        return await store_rows(rows)
 
     async def _fetch(
         self, client: Any, sql: str, values: list[Any], *, fresh: bool = False
@@ -154,10 +171,14 @@ class InboxStore:
             log.warning("inbox writer: connection not returned cleanly", exc_info=True)
 
     async def close(self) -> None:
-        """Return every held connection (before the pool closes: it waits for them)."""
+        """Return every held connection (before the pool closes: it waits for them), and
+        stop the SQLite writer process."""
         idle, self._idle = self._idle, []
         for raw in idle:
             await self._give_back(raw)
+        writer, self.sqlite_writer = self.sqlite_writer, None
+        if writer is not None:
+            await writer.close()
 
 
 async def enqueue_new(runtime: Runtime, new: Sequence[tuple[Row, int]]) -> None:
