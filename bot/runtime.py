@@ -29,6 +29,7 @@ from bot.jobs import register_jobs
 from bot.pipeline.feeder import InboxFeeder, notify_channel
 from bot.pipeline.group_commit import GroupCommit
 from bot.pipeline.inbox import InboxStore, NewRows, enqueue_new
+from bot.pipeline.local_feeder import LocalFeeder
 from bot.pipeline.priority import HandlerTurns, PressureGate, PressureMark
 from bot.pipeline.reply import Reply
 from bot.pipeline.sqlite_writer import SqliteWriter
@@ -59,6 +60,7 @@ class Runtime:
         self.inbox_store = InboxStore()
         self.inbox_writer = GroupCommit(self.inbox_store.store, self._queue_new)
         self.feeder: InboxFeeder | None = None
+        self.local_feeder: LocalFeeder | None = None  # in-process queue: bursts drain
         # Handlers take turns with the acks during a burst (`consume` sets it where it applies).
         self.handler_turns: HandlerTurns | None = None
         self._closing = False
@@ -123,6 +125,8 @@ class Runtime:
             self.handler_turns = HandlerTurns(
                 self._ingest_busy, max_wait=max_wait, share=share, poll=0.02
             )
+            # ... and during a burst the rows wait in the inbox, not as jobs in memory.
+            self.local_feeder = LocalFeeder(self)
         else:  # a worker: acks in `serve` (told through Redis) before handlers here
             self.handler_turns = PressureGate(self.backends.kv, max_wait, share)
         await queue.start({"runtime": self})
@@ -176,7 +180,11 @@ class Runtime:
 
     async def _queue_new(self, new: NewRows) -> None:
         """After a commit: queue the jobs, unless the INSERT notified the feeders."""
-        if self.inbox_store.notify_channel is None:
+        if self.inbox_store.notify_channel is not None:
+            return
+        if self.local_feeder is not None:
+            await self.local_feeder.committed(new)
+        else:
             await enqueue_new(self, new)
 
     @staticmethod
@@ -219,6 +227,8 @@ class Runtime:
         await self.inbox_store.close()
         if self.feeder is not None:
             await self.feeder.close()
+        if self.local_feeder is not None:
+            await self.local_feeder.close()
         if self.consuming:
             await self.backends.queue.close(drain=True)
         await self.dispatcher.emit_shutdown(runtime=self)

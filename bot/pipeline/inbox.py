@@ -254,10 +254,11 @@ async def drain_from(
 ) -> int:
     """Handle pending rows from `first_id` on, user by user in the order the rows came.
 
-    The burst path with Redis (`feeder.InboxFeeder`): the handlers take one event at a time
-    then anyway (`HandlerTurns`), so one job walking the new rows does the same work as a job
-    per user, without queueing thousands of jobs in Redis (each one Redis and CPU work for
-    the worker beside `serve`). Each user still goes through `process_user` (the user's lock,
+    The burst path (`feeder.InboxFeeder` with Redis, `local_feeder.LocalFeeder` without):
+    the handlers take one event at a time then anyway (`HandlerTurns`), so one job walking
+    the new rows does the same work as a job per user, without queueing thousands of jobs
+    (in Redis, each one Redis and CPU work for the worker beside `serve`; in-process, memory
+    that grew with the burst). Each user still goes through `process_user` (the user's lock,
     oldest row first); a user whose lock another job holds is left to that job. Ends when no
     row is pending past the cursor, when `still()` says the burst is over (the feeder then
     queues a job per user again) or after `max_seconds`. The feeder starts every drain at

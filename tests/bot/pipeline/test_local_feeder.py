@@ -1,0 +1,190 @@
+"""In-process queue: during a burst the rows wait in the inbox and one drain walks them.
+
+On the session's database (PostgreSQL in CI, SQLite otherwise). The pieces run with a
+recording queue and a switchable pressure; the whole app then takes a forced burst and its
+in-process queue must stay at one job while every event still gets handled, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.channels.base import InboxItem
+from bot.models import InboxEvent
+from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, store_rows
+from bot.pipeline.local_feeder import LocalFeeder
+from bot.settings import Settings
+from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app
+from tests.fakes.graph_api import FakeGraph
+from tests.helpers import switched_turns, wait_for
+
+Job = tuple[tuple[Any, ...], str]
+
+
+def item(user: str, key: str) -> tuple[str, InboxItem]:
+    body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
+    return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+        self.drains: list[tuple[int, bool]] = []  # (first id, gated) of each drain queued
+        self.running: set[str] = set()  # drain job ids queued or running
+
+    async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
+        assert name == PROCESS_JOB
+        self.jobs += jobs
+        return len(jobs)
+
+    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
+        assert name == DRAIN_JOB and job_id is not None
+        if job_id in self.running:
+            return False  # like the real queues: the id is taken while the job exists
+        self.running.add(job_id)
+        self.drains.append((args[0], args[1]))
+        return True
+
+    def drains_ended(self) -> None:
+        self.running.clear()
+
+
+@pytest.fixture
+async def parts(db: str) -> AsyncIterator[tuple[LocalFeeder, RecordingQueue, list[bool]]]:
+    pressed = [False]
+    queue = RecordingQueue()
+    runtime = SimpleNamespace(
+        backends=SimpleNamespace(queue=queue), handler_turns=switched_turns(pressed, max_wait=30)
+    )
+    feeder = LocalFeeder(runtime, poll=0.02, calm_jobs=2)  # type: ignore[arg-type]
+    yield feeder, queue, pressed
+    await feeder.close()
+
+
+def _jobs(rows: Sequence[tuple[tuple[str, InboxItem], int]]) -> list[Job]:
+    first: dict[str, int] = {}
+    for (_, i), row_id in rows:
+        first.setdefault(i.user_id, row_id)
+    return sorted(
+        (("messenger", "page1", user), f"inbox:{row_id}") for user, row_id in first.items()
+    )
+
+
+async def test_calm_rows_get_a_job_per_user(parts: Any) -> None:
+    feeder, queue, _ = parts
+    new = await store_rows([item("u1", "a"), item("u2", "b"), item("u1", "c")])
+    await feeder.committed(new)
+    assert sorted(queue.jobs) == _jobs(new)[:2] and queue.drains == []
+    assert not feeder.in_burst
+
+
+async def test_a_burst_is_one_drain_and_calm_hands_the_small_rest_out(parts: Any) -> None:
+    feeder, queue, pressed = parts
+    pressed[0] = True
+    first = await store_rows([item("u1", "a"), item("u2", "b")])
+    await feeder.committed(first)
+    more = await store_rows([item("u3", "c")])
+    await feeder.committed(more)
+    start = min(row_id for _, row_id in first)
+    assert queue.drains == [(start, True)]  # one drain, stopping with the burst
+    assert queue.jobs == [] and feeder.in_burst  # no job per user while pressed
+    # That drain ends (its deadline, say) with rows left: the next one starts at the
+    # burst's first row again, with no new row arriving to trigger it.
+    queue.drains_ended()
+    await wait_for(lambda: len(queue.drains) == 2, what="the next drain")
+    assert queue.drains[1] == (start, True)
+    # The drain handled u1's row meanwhile; calm: the two rows left are few enough.
+    await InboxEvent.filter(id=start).update(status="done")
+    pressed[0] = False
+    await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
+    assert sorted(queue.jobs) == _jobs(first[1:] + more)
+    assert feeder.calms == 1
+
+
+async def test_after_a_long_burst_the_drain_goes_on_until_the_rest_is_small(parts: Any) -> None:
+    feeder, queue, pressed = parts
+    pressed[0] = True
+    rows = await store_rows([item(f"u{n}", f"k{n}") for n in range(5)])
+    await feeder.committed(rows)
+    pressed[0] = False  # over, with 5 rows left: more than calm_jobs (2)
+    queue.drains_ended()
+    await wait_for(lambda: len(queue.drains) == 2, what="a drain at full speed")
+    start = rows[0][1]
+    assert queue.drains[1] == (start, False)  # not gated: it goes on after the burst
+    assert queue.jobs == [] and feeder.in_burst
+    # A new event meanwhile gets its own job at once (the drain skips a user whose job
+    # holds the lock).
+    late = await store_rows([item("late", "z")])
+    await feeder.committed(late)
+    assert queue.jobs == _jobs(late)
+    # The drain gets through four of them (with the late one, two rows are left).
+    await InboxEvent.filter(id__in=[r for _, r in rows[:4]]).update(status="done")
+    await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
+    # Then every user with a pending row from the burst's start on (the late one too: no
+    # one handled it here) gets a job.
+    assert queue.jobs[0] == _jobs(late)[0]
+    assert sorted(queue.jobs[1:]) == _jobs(rows[4:] + late)
+
+
+# --- the whole app -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def app(
+    aiohttp_client: Any, clean_db: str, make_settings: Callable[..., Settings]
+) -> AsyncIterator[MessengerApp]:
+    async with FakeGraph() as fb:
+        settings = make_settings(
+            **graph_settings(fb), INGEST_PRIORITY_MAX_WAIT=0.3, INGEST_HANDLER_SHARE=0.5
+        )
+        async for value in start_app(aiohttp_client, settings, fb, "memory"):
+            yield value
+
+
+async def test_a_forced_burst_keeps_the_queue_at_one_job_and_handles_everything(
+    app: MessengerApp,
+) -> None:
+    runtime = app.runtime
+    feeder = runtime.local_feeder
+    assert feeder is not None
+    writer = runtime.inbox_writer
+    loop = asyncio.get_running_loop()
+    writer._pressure_at = loop.time() + 3600  # a burst that lasts until the test ends it
+    fb = app.fb
+    queue = runtime.backends.queue
+    most = 0
+
+    async def watch() -> None:
+        nonlocal most
+        while True:
+            most = max(most, queue.queued)
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        for wave in range(4):
+            events = [fb.message(f"w{wave}u{n}", f"tin {n}") for n in range(15)]
+            posts = [fb.deliver(app.url, fb.envelope(e)) for e in events]
+            assert await asyncio.gather(*posts) == [[200]] * 15
+        assert feeder.in_burst and feeder.drains >= 1
+        assert most < 10  # the drain (and a reply being sent), never a job per event
+        writer._pressure_at = float("-inf")  # the burst is over
+        await wait_for(_handled(60), within=60, what="60 events handled")
+    finally:
+        watcher.cancel()
+    rows = await InboxEvent.filter(channel="messenger")
+    assert len(rows) == 60 and {(r.status, r.attempts) for r in rows} == {("done", 1)}
+    await wait_for(lambda: len(fb.sent) >= 60, what="60 replies")
+    assert not feeder.in_burst
+
+
+def _handled(n: int) -> Callable[[], Any]:
+    async def check() -> bool:
+        return await InboxEvent.filter(status="done").count() >= n
+
+    return check
