@@ -157,7 +157,7 @@ class IngestBench:
         )
         base: list[LoadResult] = []
         mine: list[LoadResult] = []
-        cpu = wcpu = 0.0
+        cpu = own = wcpu = 0.0  # serve with its children, serve alone, the worker
         loop_ran = loop_waited = loop_wall = 0.0  # serve's main thread (the event loop)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -174,7 +174,7 @@ class IngestBench:
             for r in range(self.cfg.rounds):
                 base.append((await self._paused(ours, self._baseline_round(ch, r)))[0])
                 spies = self._profile(f"{mode}-{ch}", r, serve, worker)
-                cpu0 = serve.cpu_seconds()
+                cpu0, own0 = serve.cpu_seconds(), serve.own_cpu_seconds()
                 wcpu0 = worker.cpu_seconds() if worker else 0.0
                 try:
                     result, (ran, waited, wall) = await asyncio.gather(
@@ -188,8 +188,10 @@ class IngestBench:
                 loop_waited += waited
                 loop_wall += wall
                 cpu += serve.cpu_seconds() - cpu0
+                own += serve.own_cpu_seconds() - own0
                 wcpu += worker.cpu_seconds() - wcpu0 if worker else 0.0
             mem = serve.memory_kb()
+            kids = serve.children_memory_kb()  # the SQLite writer: part of serve's footprint
             wmem = worker.memory_kb() if worker else {}
             await asyncio.sleep(0.3)
             after = await _inbox_counts(database_url)
@@ -222,13 +224,17 @@ class IngestBench:
             "inbox_after": after,
             # Events the handlers finished during the run (the rest waits in the inbox).
             "handled_per_s": round(handled / result["seconds"], 1) if result["seconds"] else None,
-            "server_cpu_s": round(cpu, 2),
+            "server_cpu_s": round(cpu, 2),  # the SQLite writer's included
+            "writer_cpu_s": round(cpu - own, 2),
             "worker_cpu_s": round(wcpu, 2),
             # Where serve's event loop spent the rounds: running, waiting for a CPU, asleep
             # (waiting on the database, on SQLite's thread, on the next request).
             "loop": _loop_shares(loop_ran, loop_waited, loop_wall),
-            "server_rss_peak_mb": round(mem.get("VmHWM", 0) / 1024, 1),
-            "server_rss_end_mb": round(mem.get("VmRSS", 0) / 1024, 1),
+            # serve's own peak plus its children's (the SQLite writer process), each at its
+            # own peak: the most the two could have held at once.
+            "server_rss_peak_mb": round((mem.get("VmHWM", 0) + kids.get("VmHWM", 0)) / 1024, 1),
+            "server_rss_end_mb": round((mem.get("VmRSS", 0) + kids.get("VmRSS", 0)) / 1024, 1),
+            "writer_rss_peak_mb": round(kids.get("VmHWM", 0) / 1024, 1) if kids else None,
             "worker_rss_peak_mb": round(wmem.get("VmHWM", 0) / 1024, 1) if worker else None,
         }
 

@@ -5,6 +5,7 @@ SQLite files and PostgreSQL databases, a private Redis prefix — all removed af
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -63,6 +64,21 @@ def memory_kb(pid: int) -> dict[str, int]:
     return out
 
 
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (`serve`'s SQLite writer), from /proc."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def main_thread_schedstat(pid: int) -> tuple[float, float]:
     """Seconds the process's main thread has run on a CPU and waited for one (runnable but
     not running), from /proc/<pid>/task/<pid>/schedstat; (0, 0) where that is missing.
@@ -96,7 +112,20 @@ class Proc:
     def memory_kb(self) -> dict[str, int]:
         return memory_kb(self.pid)
 
+    def children_memory_kb(self) -> dict[str, int]:
+        """VmHWM and VmRSS of the process's children, summed (its SQLite writer)."""
+        total: dict[str, int] = {}
+        for child in children(self.pid):
+            for key, value in memory_kb(child).items():
+                total[key] = total.get(key, 0) + value
+        return total
+
     def cpu_seconds(self) -> float:
+        """The process's CPU time and its live children's: the work of `serve` includes
+        that of the SQLite writer it started."""
+        return cpu_seconds(self.pid) + sum(cpu_seconds(c) for c in children(self.pid))
+
+    def own_cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
     def schedstat(self) -> tuple[float, float]:
@@ -136,14 +165,23 @@ class Proc:
         being handled) must neither slow the baseline down nor get done off the clock."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGSTOP)
+            for child in children(self.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGSTOP)
 
     def resume(self) -> None:
         if self.popen.poll() is None:
+            for child in children(self.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGCONT)
             self.popen.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL: the backlog dies with the throwaway database; nothing to drain."""
         if self.popen.poll() is None:
+            for child in children(self.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             self.popen.send_signal(signal.SIGKILL)
         self.popen.wait()
         self._fh.close()
