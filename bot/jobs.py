@@ -11,18 +11,13 @@ async def process_inbox(ctx: dict[str, Any], channel: str, account_id: str, user
     return await inbox.process_user(ctx["runtime"], channel, account_id, user_id)
 
 
-async def drain_inbox(ctx: dict[str, Any], first_id: int, gated: bool = True) -> int:
-    """The pending rows from `first_id` on, in order: while `serve` is under pressure
-    (`gated`), or until caught up (the in-process backlog after a burst, `local_feeder`)."""
+async def drain_inbox(ctx: dict[str, Any], first_id: int) -> int:
+    """The pending rows from `first_id` on, in order, while `serve` is under pressure."""
     runtime = ctx["runtime"]
     turns = runtime.handler_turns
     if turns is None:  # pressure handling is off: nothing to walk for
         return 0
-    return await inbox.drain_from(runtime, first_id, still=turns.pressed if gated else _always)
-
-
-async def _always() -> bool:
-    return True
+    return await inbox.drain_from(runtime, first_id, still=turns.pressed)
 
 
 async def send_outbox(ctx: dict[str, Any], channel: str, account_id: str, user_id: str) -> int:

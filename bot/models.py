@@ -58,7 +58,13 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
-        indexes = (("status", "next_attempt_at"), ("channel", "platform_message_id"))
+        # The sender's "this user's oldest pending message": without the user's index, each
+        # send scanned every pending row (a post-burst pile-up of thousands stalled sends).
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("channel", "platform_message_id"),
+            ("channel", "account_id", "user_id", "status"),
+        )
 
 
 class PlatformToken(Model):

@@ -332,11 +332,18 @@ async def touch_contact(channel: str, account_id: str, user_id: str, event: Any)
 
 
 async def recover_stale(runtime: Runtime, older_than: float = 60.0) -> int:
-    """Re-queue events left pending or processing by a crashed process (a periodic job)."""
+    """Re-queue events left pending or processing by a crashed process (a periodic job).
+
+    Rows of a burst's backlog that the in-process feeder is handing out are not stale, only
+    waiting their turn (`local_feeder`): they are left to it.
+    """
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
-    stale = await InboxEvent.filter(
-        status__in=("pending", "processing"), received_at__lt=cutoff
-    ).values("id", "channel", "account_id", "user_id")
+    query = InboxEvent.filter(status__in=("pending", "processing"), received_at__lt=cutoff)
+    feeder = getattr(runtime, "local_feeder", None)
+    backlog = feeder.backlog_from if feeder is not None else None
+    if backlog is not None:
+        query = query.filter(id__lt=backlog)
+    stale = await query.values("id", "channel", "account_id", "user_id")
     users = {(r["channel"], r["account_id"], r["user_id"]): r["id"] for r in stale}
     for (channel, account_id, user_id), row_id in users.items():
         await runtime.backends.queue.enqueue(

@@ -6,10 +6,10 @@ bench), without bound in a longer burst, while the handlers take one event at a 
 anyway (`HandlerTurns`). So this does in-process what the workers' feeder does with Redis
 (`feeder.InboxFeeder`): while the webhooks are under pressure, the new rows wait in the inbox
 table (the durable queue anyway) and one `drain_inbox` job walks them in order
-(`inbox.drain_from`). Once calm, the drain goes on at full speed through what the burst left
-(new rows get their own jobs meanwhile), until at most `calm_jobs` rows are left: then every
-user with one of them gets a job, as outside a burst. So the queue never holds more than
-about `calm_jobs` jobs for a burst, however long it was.
+(`inbox.drain_from`). Once calm, what the burst left is handed out as jobs per user, oldest
+rows first, a chunk at a time: the queue is topped up to `calm_jobs` whenever it falls below
+half of that, so the handlers run in parallel again and the queue never holds much more than
+`calm_jobs` jobs for a burst, however long it was. New rows get their own jobs meanwhile.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
-
-from tortoise.functions import Min
 
 from bot.models import InboxEvent
 from bot.pipeline.inbox import (
@@ -36,8 +34,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.pipeline.local_feeder")
 
-PRESSURE_POLL = 0.25  # seconds between two looks at the pressure (and the backlog)
-CALM_JOBS = 10_000  # a backlog this small is handed out as one job per user
+PRESSURE_POLL = 0.25  # seconds between two looks at the pressure (and the queue)
+# Jobs the backlog of a burst keeps queued at most, once calm: enough for the queue's workers,
+# few enough that the replies' send jobs queued behind them do not wait long.
+CALM_JOBS = 256
 
 
 class LocalFeeder:
@@ -49,17 +49,25 @@ class LocalFeeder:
         self.runtime = runtime
         self.poll = poll
         self.calm_jobs = calm_jobs
-        # The first row left to the drains since the burst began (None: no burst backlog).
-        # Every drain starts there; rows already handled are skipped by its query.
+        # The first row left to the drains since the burst began (None: no backlog). Every
+        # drain starts there; rows already handled are skipped by its query.
         self._burst_from: int | None = None
+        self._handed = 0  # once calm: rows up to this id have been handed out as jobs
         self._watch: asyncio.Task[None] | None = None
         self.drains = 0  # drain jobs queued (tests read these)
-        self.calms = 0  # backlogs handed out as jobs per user
+        self.handed_out = 0  # jobs queued for the backlog once calm
+        self.calms = 0  # backlogs handed out completely
 
     @property
     def in_burst(self) -> bool:
         """A burst's rows are left to the drains (the burst itself may be over)."""
         return self._burst_from is not None
+
+    @property
+    def backlog_from(self) -> int | None:
+        """The first row of the burst's backlog: rows from there on are this feeder's, so
+        the inbox sweep leaves them alone (it would queue a job for every one at once)."""
+        return self._burst_from
 
     async def committed(self, new: NewRows) -> None:
         """New rows are committed: queue their users' jobs, or leave them to the drain."""
@@ -71,7 +79,7 @@ class LocalFeeder:
         first = min(row_id for _, row_id in new)
         start = self._burst_from
         self._burst_from = first if start is None else min(start, first)
-        await self._drain(gated=True)
+        await self._drain()
         if self._watch is None:
             self._watch = asyncio.create_task(self._watch_backlog(), name="inbox-backlog")
 
@@ -87,20 +95,20 @@ class LocalFeeder:
 
     async def _watch_backlog(self) -> None:
         """Keep a drain going while the burst lasts (the last one may have ended at its
-        deadline) and after it, until the backlog is small enough for jobs per user."""
+        deadline); once calm, hand the backlog out a chunk at a time until none is left."""
         try:
             while (start := self._burst_from) is not None:
                 await asyncio.sleep(self.poll)
                 if await self._pressed():
-                    await self._drain(gated=True)
+                    await self._drain()
                     continue
-                left = await InboxEvent.filter(status="pending", id__gte=start).count()
-                if left > self.calm_jobs:
-                    await self._drain(gated=False)  # the burst is over: full speed
-                    continue
-                self._burst_from = None
-                self.calms += 1
-                await queue_pending_users(self.runtime, from_id=start)
+                queued = self.runtime.backends.queue.queued
+                if queued >= self.calm_jobs // 2:
+                    continue  # the handlers have enough to do: top up later
+                if not await self._hand_out(max(start - 1, self._handed), self.calm_jobs - queued):
+                    self._burst_from = None  # nothing pending past what was handed out
+                    self._handed = 0
+                    self.calms += 1
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -110,28 +118,33 @@ class LocalFeeder:
         finally:
             self._watch = None
 
-    async def _drain(self, *, gated: bool) -> None:
-        """Make sure a drain walks the rows from the burst's first one on (the queue takes
-        the job id once while such a job is queued or running). `gated`: it stops when the
-        burst does; otherwise it goes on until it has caught up (or its deadline)."""
+    async def _hand_out(self, after: int, count: int) -> int:
+        """Jobs for the users of the next `count` pending rows after id `after`; how many
+        rows that was (0: the backlog is handed out). A job drains its user's rows, so a
+        user met again in a later chunk gets a job that finds little or nothing left."""
+        rows = (
+            await InboxEvent.filter(status="pending", id__gt=after)
+            .order_by("id")
+            .limit(max(1, count))
+            .values("id", "channel", "account_id", "user_id")
+        )
+        if not rows:
+            return 0
+        first: dict[tuple[str, str, str], int] = {}
+        for r in rows:
+            first.setdefault((r["channel"], r["account_id"], r["user_id"]), int(r["id"]))
+        jobs = [(user, f"inbox:{row_id}") for user, row_id in first.items()]
+        await self.runtime.backends.queue.enqueue_many(PROCESS_JOB, jobs)
+        self._handed = int(rows[-1]["id"])
+        self.handed_out += len(jobs)
+        return len(rows)
+
+    async def _drain(self) -> None:
+        """Make sure a drain walks the rows from the burst's first one on, while the burst
+        lasts (the queue takes the job id once while such a job is queued or running)."""
         if self._burst_from is None:
             return
         period = int(time.time() // DRAIN_MAX_SECONDS)
         queue = self.runtime.backends.queue
-        job_id = f"{DRAIN_JOB_ID}:{period}"
-        if await queue.enqueue(DRAIN_JOB, self._burst_from, gated, job_id=job_id):
+        if await queue.enqueue(DRAIN_JOB, self._burst_from, job_id=f"{DRAIN_JOB_ID}:{period}"):
             self.drains += 1
-
-
-async def queue_pending_users(runtime: Runtime, *, from_id: int = 0) -> int:
-    """One job per user with pending rows from `from_id` on, named by its first such row."""
-    rows = (
-        await InboxEvent.filter(status="pending", id__gte=from_id)
-        .annotate(first=Min("id"))
-        .group_by("channel", "account_id", "user_id")
-        .values("channel", "account_id", "user_id", "first")
-    )
-    jobs = [((r["channel"], r["account_id"], r["user_id"]), f"inbox:{r['first']}") for r in rows]
-    if jobs:
-        await runtime.backends.queue.enqueue_many(PROCESS_JOB, jobs)
-    return len(jobs)

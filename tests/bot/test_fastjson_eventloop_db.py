@@ -268,3 +268,19 @@ async def test_postgres_connections_released_to_the_pool_keep_working(
         assert rows == [{"n": "zlb-pool-probe"}]
     finally:
         await close_db(opened)
+
+
+async def test_the_senders_lookup_of_a_users_pending_messages_has_an_index(db: str) -> None:
+    """Migration bot/0002: without it every send scanned all pending outbox rows, and a
+    pile-up after a burst (thousands pending) stalled the senders for tens of seconds."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            "SELECT indexdef AS sql FROM pg_indexes WHERE tablename = 'outbox_message'"
+        )
+    else:
+        rows = await conn.execute_query_dict(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox_message'"
+        )
+    defs = [" ".join(str(r["sql"]).replace('"', "").split()) for r in rows]
+    assert any("(channel, account_id, user_id, status)" in d for d in defs), defs

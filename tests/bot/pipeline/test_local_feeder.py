@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from bot.channels.base import InboxItem
 from bot.models import InboxEvent
-from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, store_rows
+from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, recover_stale, store_rows
 from bot.pipeline.local_feeder import LocalFeeder
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app
@@ -34,8 +35,16 @@ def item(user: str, key: str) -> tuple[str, InboxItem]:
 class RecordingQueue:
     def __init__(self) -> None:
         self.jobs: list[Job] = []
-        self.drains: list[tuple[int, bool]] = []  # (first id, gated) of each drain queued
+        self.taken = 0  # jobs the "workers" have taken so far (`take_all`)
+        self.drains: list[int] = []  # the first id of each drain queued
         self.running: set[str] = set()  # drain job ids queued or running
+
+    @property
+    def queued(self) -> int:
+        return len(self.jobs) - self.taken
+
+    def take_all(self) -> None:
+        self.taken = len(self.jobs)
 
     async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
         assert name == PROCESS_JOB
@@ -43,11 +52,15 @@ class RecordingQueue:
         return len(jobs)
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
-        assert name == DRAIN_JOB and job_id is not None
+        assert job_id is not None
+        if name == PROCESS_JOB:  # the inbox sweep
+            self.jobs.append((args, job_id))
+            return True
+        assert name == DRAIN_JOB
         if job_id in self.running:
             return False  # like the real queues: the id is taken while the job exists
         self.running.add(job_id)
-        self.drains.append((args[0], args[1]))
+        self.drains.append(args[0])
         return True
 
     def drains_ended(self) -> None:
@@ -83,7 +96,7 @@ async def test_calm_rows_get_a_job_per_user(parts: Any) -> None:
     assert not feeder.in_burst
 
 
-async def test_a_burst_is_one_drain_and_calm_hands_the_small_rest_out(parts: Any) -> None:
+async def test_a_burst_is_one_drain_and_calm_hands_the_rest_out(parts: Any) -> None:
     feeder, queue, pressed = parts
     pressed[0] = True
     first = await store_rows([item("u1", "a"), item("u2", "b")])
@@ -91,44 +104,67 @@ async def test_a_burst_is_one_drain_and_calm_hands_the_small_rest_out(parts: Any
     more = await store_rows([item("u3", "c")])
     await feeder.committed(more)
     start = min(row_id for _, row_id in first)
-    assert queue.drains == [(start, True)]  # one drain, stopping with the burst
+    assert queue.drains == [start]  # one drain for the whole burst
     assert queue.jobs == [] and feeder.in_burst  # no job per user while pressed
     # That drain ends (its deadline, say) with rows left: the next one starts at the
     # burst's first row again, with no new row arriving to trigger it.
     queue.drains_ended()
     await wait_for(lambda: len(queue.drains) == 2, what="the next drain")
-    assert queue.drains[1] == (start, True)
-    # The drain handled u1's row meanwhile; calm: the two rows left are few enough.
+    assert queue.drains[1] == start
+    # The drain handled u1's row meanwhile; calm: the two rows left get a job each.
     await InboxEvent.filter(id=start).update(status="done")
     pressed[0] = False
-    await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
+    await wait_for(lambda: len(queue.jobs) == 2, what="jobs for the rest")
     assert sorted(queue.jobs) == _jobs(first[1:] + more)
-    assert feeder.calms == 1
+    queue.take_all()
+    await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
+    assert feeder.calms == 1 and len(queue.jobs) == 2
 
 
-async def test_after_a_long_burst_the_drain_goes_on_until_the_rest_is_small(parts: Any) -> None:
-    feeder, queue, pressed = parts
+async def test_a_long_backlog_is_handed_out_a_chunk_at_a_time(parts: Any) -> None:
+    feeder, queue, pressed = parts  # calm_jobs=2: at most 2 queued, topped up below 1
     pressed[0] = True
-    rows = await store_rows([item(f"u{n}", f"k{n}") for n in range(5)])
+    rows = await store_rows([item(f"u{n}", f"k{n}") for n in range(5)] + [item("u0", "k0b")])
     await feeder.committed(rows)
-    pressed[0] = False  # over, with 5 rows left: more than calm_jobs (2)
-    queue.drains_ended()
-    await wait_for(lambda: len(queue.drains) == 2, what="a drain at full speed")
-    start = rows[0][1]
-    assert queue.drains[1] == (start, False)  # not gated: it goes on after the burst
-    assert queue.jobs == [] and feeder.in_burst
-    # A new event meanwhile gets its own job at once (the drain skips a user whose job
-    # holds the lock).
+    pressed[0] = False  # over, with 6 rows left from 5 users
+    await wait_for(lambda: len(queue.jobs) == 2, what="the first chunk")
+    await asyncio.sleep(0.1)
+    assert queue.jobs == _jobs(rows[:2])  # oldest first, and no more while those wait
+    # A new event meanwhile gets its own job at once.
     late = await store_rows([item("late", "z")])
     await feeder.committed(late)
-    assert queue.jobs == _jobs(late)
-    # The drain gets through four of them (with the late one, two rows are left).
-    await InboxEvent.filter(id__in=[r for _, r in rows[:4]]).update(status="done")
+    assert queue.jobs[2:] == _jobs(late)
+    queue.take_all()
+    await wait_for(lambda: len(queue.jobs) == 5, what="the second chunk")
+    assert queue.jobs[3:] == _jobs(rows[2:4])
+    queue.take_all()
+    # u0's second row is still pending (nobody handles them here): a job for it, and the
+    # late row's, come with the last chunk.
+    await wait_for(lambda: len(queue.jobs) == 7, what="the last chunk")
+    u0_again = (("messenger", "page1", "u0"), f"inbox:{rows[5][1]}")
+    assert queue.jobs[5:] == [*_jobs(rows[4:5]), u0_again]  # in the order of their rows
+    queue.take_all()
+    await wait_for(lambda: queue.queued == 1, what="the late row's job again")
+    queue.take_all()
     await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
-    # Then every user with a pending row from the burst's start on (the late one too: no
-    # one handled it here) gets a job.
-    assert queue.jobs[0] == _jobs(late)[0]
-    assert sorted(queue.jobs[1:]) == _jobs(rows[4:] + late)
+    assert feeder.calms == 1 and feeder.handed_out == 7  # the late row's among them
+
+
+async def test_the_inbox_sweep_leaves_the_backlog_to_the_feeder(parts: Any) -> None:
+    feeder, queue, pressed = parts
+    old = await store_rows([item("crashed", "o1")])  # left by a crash, before the burst
+    pressed[0] = True
+    burst = await store_rows([item(f"u{n}", f"k{n}") for n in range(3)])
+    await feeder.committed(burst)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    await InboxEvent.all().update(received_at=long_ago)  # all of them "stale" by age
+    runtime = feeder.runtime
+    runtime.local_feeder = feeder
+    assert await recover_stale(runtime) == 1  # only the row from before the burst
+    assert queue.jobs == [(("messenger", "page1", "crashed"), f"inbox:recover:{old[0][1]}")]
+    await feeder.close()
+    feeder._burst_from = None  # no backlog: the sweep takes every stale row again
+    assert await recover_stale(runtime) == 4
 
 
 # --- the whole app -------------------------------------------------------------------------
