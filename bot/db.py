@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import BaseDBAsyncClient, Tortoise, connections
+from tortoise.backends.base import executor
 from tortoise.backends.base.config_generator import expand_db_url
 
 APPS: dict[str, dict[str, Any]] = {
@@ -70,8 +71,16 @@ def tortoise_config(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> dict[str
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://data/app.sqlite3"))
 
 
+def _forget_queries() -> None:
+    """Tortoise caches each model's INSERT/DELETE texts by connection name and table, not by
+    dialect: a process that opens another kind of database under the same name (the tests
+    do, with the SQLite writer's; a tool could) would send SQLite's `?` to PostgreSQL."""
+    executor.EXECUTOR_CACHE.clear()
+
+
 async def init_db(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> list[BaseDBAsyncClient]:
     """Open the connections; returns them so the opener can close exactly these."""
+    _forget_queries()
     await Tortoise.init(config=tortoise_config(url, pool_size=pool_size))
     return connections.all()
 
@@ -98,6 +107,7 @@ async def upgrade(url: str) -> None:
     """Apply every pending migration of every app."""
     from tortoise.migrations.api import migrate
 
+    _forget_queries()
     try:
         await migrate(config=tortoise_config(url))
     finally:

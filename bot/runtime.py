@@ -77,6 +77,7 @@ class Runtime:
         # SQLite has one writer: parallel batches would only queue for it and come out smaller.
         sqlite = s.DATABASE_URL.startswith("sqlite")
         self.inbox_writer.max_inflight = 1 if sqlite else s.INGEST_BATCHES_IN_FLIGHT
+        self.inbox_writer.min_rows = s.INGEST_BATCH_MIN_ROWS
         if sqlite and webhooks and s.INGEST_SQLITE_WRITER:
             await self._start_sqlite_writer()
         if s.REDIS_URL and not sqlite:

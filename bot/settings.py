@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Webhook batches written at once on PostgreSQL (SQLite: always 1, one writer). Fewer
     # means bigger batches and less CPU per request; more hides a slow disk flush better.
     INGEST_BATCHES_IN_FLIGHT: int = Field(2, ge=1, le=32)
+    # A batch beyond the first in flight starts only once this many rows wait for it (1:
+    # at once): a batch of one or two rows costs a whole statement and delays the rest.
+    INGEST_BATCH_MIN_ROWS: int = Field(8, ge=1, le=400)
     # SQLite only: `serve` writes the webhook batches through a small process of its own
     # (`bot.pipeline.sqlite_writer`), so SQLite's work does not compete with the event loop
     # for the interpreter lock. Off: written by aiosqlite's thread inside `serve`.

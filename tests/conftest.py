@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -57,6 +59,30 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = f"sqlite://{path}"
         asyncio.run(upgrade(url))
         yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once by `python -m bot db upgrade` in a process of its
+    own (whatever the session's database is): tests that need SQLite itself (the writer
+    process, cross-process locking) copy it. Migrating inside the test process again was
+    also where CPython 3.11's ast.parse (Tortoise reads model docstrings through inspect)
+    failed now and then with "AST constructor recursion depth mismatch"."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "app.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{path}", "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env, cwd=ROOT, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def sqlite_file(sqlite_template: Path, tmp_path: Path) -> Path:
+    """A fresh, migrated SQLite database file for this test."""
+    path = tmp_path / "app.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return path
 
 
 @pytest.fixture(scope="session")

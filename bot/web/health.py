@@ -37,7 +37,12 @@ async def readyz(request: web.Request) -> web.Response:
     ready = all(v == "ok" for v in checks.values())
     writer = runtime.inbox_writer
     # How well webhooks share their writes: rows per INSERT (the benchmark reads this too).
-    ingest = {"batches": writer.flushes, "rows": writer.rows, "in_flight": writer.max_inflight}
+    ingest = {
+        "batches": writer.flushes,
+        "rows": writer.rows,
+        "in_flight": writer.max_inflight,
+        "min_rows": writer.min_rows,
+    }
     return web.json_response(
         {"status": "ok" if ready else "unavailable", "checks": checks, "ingest": ingest},
         status=200 if ready else 503,

@@ -31,7 +31,7 @@ async def test_healthz_and_readyz_with_the_embedded_defaults(
         body = await ready.json()
         assert body["checks"] == {"database": "ok"}
         in_flight = 1 if clean_db.startswith("sqlite") else 2  # SQLite has one writer
-        assert body["ingest"] == {"batches": 0, "rows": 0, "in_flight": in_flight}
+        assert body["ingest"] == {"batches": 0, "rows": 0, "in_flight": in_flight, "min_rows": 8}
     finally:
         await client.close()
 

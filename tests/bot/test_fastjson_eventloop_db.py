@@ -180,7 +180,7 @@ def test_sqlite_gets_its_folder_and_the_immediate_engine(tmp_path: Path) -> None
     assert set(config["apps"]) == {"bot", "loyalty"}
 
 
-async def test_sqlite_transactions_survive_another_process_committing(tmp_path: Path) -> None:
+async def test_sqlite_transactions_survive_another_process_committing(sqlite_file: Path) -> None:
     """A transaction reads, another process tries to commit meanwhile, then it writes.
 
     With Tortoise's deferred `BEGIN` the other process commits at once and the write then
@@ -194,11 +194,10 @@ async def test_sqlite_transactions_survive_another_process_committing(tmp_path: 
 
     from tortoise.transactions import in_transaction
 
-    from bot.db import close_db, init_db, upgrade
+    from bot.db import close_db, init_db
     from bot.models import InboxEvent
 
-    path = tmp_path / "app.sqlite3"
-    await upgrade(f"sqlite://{path}")
+    path = sqlite_file
     opened = await init_db(f"sqlite://{path}")
     other = (
         "import sqlite3, sys\n"

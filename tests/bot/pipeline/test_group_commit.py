@@ -181,6 +181,44 @@ async def test_several_batches_in_flight_up_to_max_inflight() -> None:
     assert inbox.keys(2) == ["k3", "k4"]  # they went together into the first free slot
 
 
+async def test_a_further_batch_in_flight_waits_for_min_rows() -> None:
+    inbox = FakeInbox()
+    inbox.gate = asyncio.Event()
+    writer = GroupCommit(inbox.store, inbox.after, max_inflight=2, min_rows=3)
+    first = submit(writer, "u1", "a")  # idle: written at once, however small
+    await settle()
+    few = [submit(writer, "u2", "b"), submit(writer, "u3", "c")]
+    await settle()
+    assert len(inbox.calls) == 1  # two rows waiting: not worth a second statement yet
+    enough = submit(writer, "u4", "d", "e")
+    await settle()
+    assert len(inbox.calls) == 2 and inbox.keys(1) == ["b", "c", "d", "e"]  # 4 >= 3 rows
+    assert inbox.inflight == 2
+    late = submit(writer, "u5", "f")
+    await settle()
+    assert len(inbox.calls) == 2  # both slots busy
+    inbox.gate.set()
+    assert await asyncio.gather(first, *few, enough, late) == [1, 1, 1, 2, 1]
+    assert inbox.keys(2) == ["f"]  # once a slot is free and nothing is in flight: at once
+    assert writer.rows == 6
+
+
+async def test_rows_below_min_rows_go_as_soon_as_the_batch_in_flight_is_done() -> None:
+    inbox = FakeInbox()
+    inbox.gate = asyncio.Event()
+    writer = GroupCommit(inbox.store, inbox.after, max_inflight=2, min_rows=8)
+    first = submit(writer, "u1", "a")
+    await settle()
+    second = submit(writer, "u2", "b")
+    await settle()
+    assert len(inbox.calls) == 1
+    inbox.gate.set()
+    assert await asyncio.gather(first, second) == [1, 1]
+    assert [inbox.keys(0), inbox.keys(1)] == [["a"], ["b"]]
+    with pytest.raises(ValueError, match="min_rows"):
+        GroupCommit(inbox.store, inbox.after, min_rows=0)
+
+
 async def test_a_users_next_request_waits_for_the_batch_holding_their_last() -> None:
     """Two batches in flight may commit in any order, so one user is never in both."""
     inbox = FakeInbox()

@@ -90,6 +90,7 @@ async def test_a_burst_is_stored_once_processed_once_in_fewer_writes(app: Messen
         "batches": writer.flushes,
         "rows": 45,
         "in_flight": writer.max_inflight,
+        "min_rows": 8,  # INGEST_BATCH_MIN_ROWS's default
     }
 
 

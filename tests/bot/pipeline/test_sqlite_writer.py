@@ -1,8 +1,9 @@
 """The SQLite inbox writer process: webhook batches committed by a process of their own.
 
-Always on a SQLite file of the test's own (whatever TEST_DATABASE_URL says): the writer only
-exists with SQLite. The process is real (`python -m bot.pipeline.sqlite_writer_proc`), and
-so is its death (SIGKILL): the app must go on storing every webhook, in-process meanwhile.
+Always on a SQLite file of the test's own (`sqlite_file`, whatever TEST_DATABASE_URL says):
+the writer only exists with SQLite. The process is real (`python -m
+bot.pipeline.sqlite_writer_proc`), and so is its death (SIGKILL): the app must go on storing
+every webhook, in-process meanwhile.
 """
 
 from __future__ import annotations
@@ -19,20 +20,13 @@ import pytest
 from tortoise import Tortoise
 
 from bot.channels.base import InboxItem
-from bot.db import close_db, init_db, upgrade
+from bot.db import close_db, init_db
 from bot.models import InboxEvent
 from bot.pipeline.inbox import InboxStore
 from bot.pipeline.sqlite_writer import SqliteWriter, WriterError, WriterGone
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app, wait_for
 from tests.fakes.graph_api import FakeGraph
-
-
-@pytest.fixture
-async def sqlite_file(tmp_path: Path) -> Path:
-    path = tmp_path / "inbox.sqlite3"
-    await upgrade(f"sqlite://{path}")
-    return path
 
 
 def _values(key: str, user: str = "u1", text: str = "Chào shop", channel: str = "zalo") -> list:
