@@ -225,7 +225,7 @@ class IngestBench:
             # Events the handlers finished during the run (the rest waits in the inbox).
             "handled_per_s": round(handled / result["seconds"], 1) if result["seconds"] else None,
             "server_cpu_s": round(cpu, 2),  # the SQLite writer's included
-            "writer_cpu_s": round(cpu - own, 2),
+            "writer_cpu_s": round(max(0.0, cpu - own), 2) if kids else None,
             "worker_cpu_s": round(wcpu, 2),
             # Where serve's event loop spent the rounds: running, waiting for a CPU, asleep
             # (waiting on the database, on SQLite's thread, on the next request).

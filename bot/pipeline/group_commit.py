@@ -13,7 +13,7 @@ log flush). SQLite has one writer, so there it is 1: parallel batches would only
 the connection and come out smaller. A batch beyond the first in flight starts only once
 `min_rows` rows are waiting: started for the one request that came in meanwhile, it cost a
 whole statement for a row or two and the rows after it then waited behind two flushes (on
-PostgreSQL under the bench's load, 20-35 % more requests a second with 8 than with 1, the
+PostgreSQL under the bench's load, 20-35 % more requests a second with 8-12 than with 1, the
 event loop asleep 3-7 % of the time instead of 11-13 %).
 
 A user's rows are never in two batches at the same time: a later batch could commit first
