@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.channels.base import InboxItem
 from bot.pipeline.priority import HandlerTurns
 
 T = TypeVar("T")
@@ -39,3 +40,9 @@ def switched_turns(pressed: list[bool], *, max_wait: float, share: float = 1.0) 
         return pressed[0]
 
     return HandlerTurns(is_pressed, max_wait=max_wait, share=share, poll=0.01)
+
+
+def messenger_row(user: str, key: str) -> tuple[str, InboxItem]:
+    """A `(channel, item)` inbox row for a Messenger text from `user` (message id `key`)."""
+    body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
+    return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)

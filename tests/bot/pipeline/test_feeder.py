@@ -18,10 +18,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.channels.base import InboxItem
 from bot.pipeline.feeder import InboxFeeder, notify_channel
 from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxStore
 from bot.pipeline.priority import HandlerTurns
+from tests.helpers import messenger_row as item
 from tests.helpers import wait_for
 
 Job = tuple[tuple[Any, ...], str]
@@ -32,11 +32,6 @@ async def pg(db: str, is_postgres: bool) -> str:
     if not is_postgres:
         pytest.skip("NOTIFY needs PostgreSQL (TEST_DATABASE_URL)")
     return db
-
-
-def item(user: str, key: str) -> tuple[str, InboxItem]:
-    body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
-    return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)
 
 
 class RecordingQueue:

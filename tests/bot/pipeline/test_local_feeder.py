@@ -22,14 +22,10 @@ from bot.pipeline.local_feeder import LocalFeeder
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app
 from tests.fakes.graph_api import FakeGraph
+from tests.helpers import messenger_row as item
 from tests.helpers import switched_turns, wait_for
 
 Job = tuple[tuple[Any, ...], str]
-
-
-def item(user: str, key: str) -> tuple[str, InboxItem]:
-    body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
-    return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)
 
 
 class RecordingQueue:
