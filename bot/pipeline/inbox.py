@@ -132,16 +132,15 @@ class InboxStore:
     async def _store_sqlite(self, rows: Sequence[Row]) -> NewRows:
         """Through the writer process; in-process (`store_rows`) when it is not there."""
         writer = self.sqlite_writer
-        if writer is not None:
-            stamp = datetime.now(UTC).isoformat(sep=" ")
-            try:
-                result = await writer.store(_values(rows, stamp))
-            except WriterGone:
-                pass  # logged by the writer; the same rows in-process (the dedupe is safe)
-            else:
-                keys = ("id", "channel", "dedupe_key")
-                return _new_rows(rows, (dict(zip(keys, row, strict=True)) for row in result))
-        return await store_rows(rows)
+        if writer is None:
+            return await store_rows(rows)
+        stamp = datetime.now(UTC).isoformat(sep=" ")
+        try:
+            result = await writer.store(_values(rows, stamp))
+        except WriterGone:  # logged by the writer: the same rows in-process
+            return await _store_again(rows)
+        keys = ("id", "channel", "dedupe_key")
+        return _new_rows(rows, (dict(zip(keys, row, strict=True)) for row in result))
 
     async def _fetch(
         self, client: Any, sql: str, values: list[Any], *, fresh: bool = False
@@ -179,6 +178,25 @@ class InboxStore:
         writer, self.sqlite_writer = self.sqlite_writer, None
         if writer is not None:
             await writer.close()
+
+
+async def _store_again(rows: Sequence[Row]) -> NewRows:
+    """Rows the writer process may have committed before it died: store them in-process and
+    count the ones already there but still pending as new too, so their jobs are queued now
+    and not by the sweep a minute later (a job too many for a platform's retry is harmless:
+    the user's job finds nothing left to do)."""
+    new = await store_rows(rows)
+    seen = {id(row) for row, _ in new}
+    rest = [row for row in rows if id(row) not in seen]
+    if not rest:
+        return new
+    found = await InboxEvent.filter(
+        status="pending",
+        channel__in=list({channel for channel, _ in rest}),
+        dedupe_key__in=[item.dedupe_key for _, item in rest],
+    ).values("id", "channel", "dedupe_key")
+    pending = _new_rows(rest, found)
+    return sorted(new + pending, key=lambda pair: pair[1])
 
 
 async def enqueue_new(runtime: Runtime, new: Sequence[tuple[Row, int]]) -> None:

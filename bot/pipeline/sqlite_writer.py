@@ -6,12 +6,13 @@ interpreter lock at every step of the INSERT, and the loop slept a quarter of a 
 waiting for it. The process gets one batch at a time through a pipe (the group commit has
 one batch in flight on SQLite) and answers once the batch is committed and synced.
 
-If the process is not there (it could not start, or died), the batch is written in-process
-as before (`WriterGone`; the caller falls back) and a new process is tried again after
-`retry_after` seconds. A batch whose answer was lost with the process may have been
-committed: written again in-process, its rows are found already stored, not new, and the
-inbox sweep (`recover_inbox`) queues them. An error the process reports (`WriterError`) is
-the statement's own: it fails the batch, the platform retries.
+If the process is not there (it could not start, died, or did not answer within
+`answer_timeout`), the batch is written in-process as before (`WriterGone`; the caller falls
+back) and a new process is tried again after `retry_after` seconds. A batch whose answer was
+lost with the process may have been committed: written again in-process, its rows are found
+already stored, and the caller queues them as if new (`inbox.InboxStore`). An error the
+process reports (`WriterError`) is the statement's own: it fails the batch, the platform
+retries.
 """
 
 from __future__ import annotations
@@ -54,10 +55,16 @@ class SqliteWriter:
         *,
         busy_timeout: float = 10.0,
         start_timeout: float = 30.0,
+        answer_timeout: float | None = None,
         retry_after: float = 5.0,
+        module: str = PROC_MODULE,
     ) -> None:
         self.path = path
+        self.module = module  # the process's `-m` module (tests start misbehaving ones)
         self.busy_timeout = busy_timeout
+        # A batch waits for SQLite's lock up to `busy_timeout`, then writes in a few ms: an
+        # answer later than this means the process is stuck (a hung disk, a stopped process).
+        self.answer_timeout = busy_timeout + 10.0 if answer_timeout is None else answer_timeout
         self.start_timeout = start_timeout
         self.retry_after = retry_after
         self._proc: asyncio.subprocess.Process | None = None
@@ -93,19 +100,26 @@ class SqliteWriter:
                 assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.write(HEADER.pack(len(frame)) + frame)
                 await proc.stdin.drain()
-                answer = await _read_frame(proc.stdout)
+                answer = await asyncio.wait_for(_read_frame(proc.stdout), self.answer_timeout)
+                rows = answer["rows"] if "error" not in answer else None
+            except TimeoutError as exc:
+                self._lost(proc, f"did not answer within {self.answer_timeout:.0f} s")
+                raise WriterGone("the SQLite writer process did not answer") from exc
             except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
                 self._lost(proc, f"died during a batch ({exc!r})")
                 raise WriterGone(f"the SQLite writer process died: {exc!r}") from exc
+            except (ValueError, KeyError) as exc:  # not our protocol: out of step from here
+                self._lost(proc, f"sent an unreadable answer ({exc!r})")
+                raise WriterGone(f"the SQLite writer process answered {exc!r}") from exc
             except BaseException:
                 # Cancelled (or worse) between the request and its answer: the pipe is out
                 # of step, so this process cannot be used again.
                 self._lost(proc, "abandoned mid-batch")
                 raise
-        if "error" in answer:
+        if rows is None:
             raise WriterError(str(answer["error"]))
         self.batches += 1
-        return list(answer["rows"])
+        return list(rows)
 
     async def close(self) -> None:
         """Let the process finish its batch and exit (its stdin closes), or kill it."""
@@ -144,7 +158,7 @@ class SqliteWriter:
     async def _spawn(self) -> asyncio.subprocess.Process | None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
-        args = [sys.executable, "-m", PROC_MODULE, self.path, str(self.busy_timeout)]
+        args = [sys.executable, "-m", self.module, self.path, str(self.busy_timeout)]
         try:
             proc = await asyncio.create_subprocess_exec(
                 *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env

@@ -14,9 +14,10 @@ Wire format, both ways: a 4-byte big-endian length, then that many bytes of JSON
 - request: `[v1, v2, ...]`, the batch's values, 7 per row (`inbox_sql.COLUMNS`);
 - answer: `{"rows": [[id, channel, dedupe_key], ...]}` (the new rows) or `{"error": "..."}`.
 
-The process exits when its stdin closes (`serve` stopped or died) and ignores SIGINT, so a
-Ctrl-C in a terminal lets `serve` finish its last batch first. Imports stay minimal: it is a
-small process beside `serve` (about 10 MB).
+The process exits when its stdin closes (`serve` stopped or died) and ignores SIGINT and
+SIGTERM, so a Ctrl-C in a terminal or a stop sent to the process group lets `serve` finish
+its last batch first (`serve` kills it if it does not exit). Imports stay minimal: it is a
+small process beside `serve` (14 MB idle, 18 MB under the bench's load).
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # `serve` says when: it closes stdin
+    # `serve` says when: it closes stdin once its last batch is answered (a Ctrl-C or a
+    # stop signal sent to the whole process group must not cut a batch short).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     busy = float(args[1]) if len(args) == 2 else 10.0
     try:
         serve(args[0], sys.stdin.buffer, sys.stdout.buffer, busy)

@@ -172,11 +172,46 @@ async def test_the_inbox_store_falls_back_in_process_when_the_writer_is_gone(
         in_process = await store.store([item("b"), item("c")])  # "b" is a retry
         assert store.sqlite_writer.batches == 1  # that batch did not go through the process
         assert [i.dedupe_key for (_, i), _ in via_process] == ["a", "b"]
-        assert [i.dedupe_key for (_, i), _ in in_process] == ["c"]
+        # "b" was stored already, but is still pending: in a fallback it counts as new, as
+        # the lost process may have committed it without anyone queueing its job.
+        assert [i.dedupe_key for (_, i), _ in in_process] == ["b", "c"]
+        assert in_process[0][1] == via_process[1][1]  # the row stored by the process
         stored = await InboxEvent.all().order_by("id")
         assert [e.dedupe_key for e in stored] == ["a", "b", "c"]
-        assert [e.id for e in stored] == [row_id for _, row_id in via_process + in_process]
+        assert [e.id for e in stored] == [row_id for _, row_id in via_process + in_process[1:]]
         assert stored[0].body == {"message": {"msg_id": "a", "text": "Xin chào"}}
+    finally:
+        await store.close()
+        await close_db(opened)
+
+
+def _item(key: str) -> tuple[str, InboxItem]:
+    body = {"message": {"msg_id": key, "text": "Xin chào"}}
+    return "zalo", InboxItem("oa1", "u1", key, "user_send_text", body)
+
+
+@pytest.mark.parametrize("standin", ["dies", "hangs"])
+async def test_a_batch_the_process_lost_is_stored_and_queued_in_process(
+    sqlite_file: Path, standin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process commits the batch and dies before answering, or never answers: the batch
+    is written again in-process, and its rows come back as new, so their jobs are queued
+    now (not by the sweep a minute later)."""
+    monkeypatch.setenv("WRITER_STANDIN", standin)
+    opened = await init_db(f"sqlite://{sqlite_file}")
+    store = InboxStore()
+    writer = SqliteWriter(
+        str(sqlite_file), module="tests.bot.pipeline.writer_standin", answer_timeout=1.0
+    )
+    store.sqlite_writer = writer
+    try:
+        assert await writer.start()
+        new = await asyncio.wait_for(store.store([_item("a"), _item("b")]), 15)  # not hung
+        assert [i.dedupe_key for (_, i), _ in new] == ["a", "b"]
+        stored = await InboxEvent.all().order_by("id")
+        assert [(e.dedupe_key, e.status) for e in stored] == [("a", "pending"), ("b", "pending")]
+        assert [e.id for e in stored] == [row_id for _, row_id in new]
+        assert writer.batches == 0 and writer.pid is None  # the process was given up
     finally:
         await store.close()
         await close_db(opened)
