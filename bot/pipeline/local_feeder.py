@@ -9,7 +9,9 @@ table (the durable queue anyway) and one `drain_inbox` job walks them in order
 (`inbox.drain_from`). Once calm, what the burst left is handed out as jobs per user, oldest
 rows first, a chunk at a time: the queue is topped up to `calm_jobs` whenever it falls below
 half of that, so the handlers run in parallel again and the queue never holds much more than
-`calm_jobs` jobs for a burst, however long it was. New rows get their own jobs meanwhile.
+`calm_jobs` jobs for a burst, however long it was. New rows get their own jobs meanwhile,
+and the hand-out stops at the last row stored when the calm began, so steady traffic after a
+burst does not keep it going (nor the inbox sweep, which leaves the backlog to it, away).
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class LocalFeeder:
         # drain starts there; rows already handled are skipped by its query.
         self._burst_from: int | None = None
         self._handed = 0  # once calm: rows up to this id have been handed out as jobs
+        # Once calm: the last row of the backlog (later rows got their own jobs), and the
+        # count of pressed commits it was read after; a pressed commit bumps `_gen`.
+        self._calm_until: int | None = None
+        self._calm_gen = -1
+        self._gen = 0
         self._watch: asyncio.Task[None] | None = None
         self.drains = 0  # drain jobs queued (tests read these)
         self.handed_out = 0  # jobs queued for the backlog once calm
@@ -76,6 +83,7 @@ class LocalFeeder:
         if not await self._pressed():
             await enqueue_new(self.runtime, new)  # a drain skips users whose job is at it
             return
+        self._gen += 1
         first = min(row_id for _, row_id in new)
         start = self._burst_from
         self._burst_from = first if start is None else min(start, first)
@@ -95,35 +103,46 @@ class LocalFeeder:
 
     async def _watch_backlog(self) -> None:
         """Keep a drain going while the burst lasts (the last one may have ended at its
-        deadline); once calm, hand the backlog out a chunk at a time until none is left."""
+        deadline); once calm, hand the backlog out a chunk at a time, up to the last row
+        stored when the calm began (later rows got their own jobs), then stop."""
         try:
             while (start := self._burst_from) is not None:
                 await asyncio.sleep(self.poll)
+                gen = self._gen  # a pressed commit after this keeps the backlog open
                 if await self._pressed():
+                    self._calm_until = None
                     await self._drain()
                     continue
+                if self._calm_until is None or self._calm_gen != gen:
+                    self._calm_until, self._calm_gen = await _last_id(), gen
                 queued = self.runtime.backends.queue.queued
                 if queued >= self.calm_jobs // 2:
                     continue  # the handlers have enough to do: top up later
-                if not await self._hand_out(max(start - 1, self._handed), self.calm_jobs - queued):
-                    self._burst_from = None  # nothing pending past what was handed out
-                    self._handed = 0
-                    self.calms += 1
+                after = max(start - 1, self._handed)
+                rows = await self._hand_out(after, self._calm_until, self.calm_jobs - queued)
+                if not rows and self._gen == gen:
+                    self._end()
         except asyncio.CancelledError:
             raise
         except Exception:
             # The rows stay pending: the inbox sweep (`recover_inbox`) queues them.
             log.exception("inbox: the backlog of a burst could not be handed out")
-            self._burst_from = None
+            self._end()
         finally:
             self._watch = None
 
-    async def _hand_out(self, after: int, count: int) -> int:
-        """Jobs for the users of the next `count` pending rows after id `after`; how many
-        rows that was (0: the backlog is handed out). A job drains its user's rows, so a
-        user met again in a later chunk gets a job that finds little or nothing left."""
+    def _end(self) -> None:
+        self._burst_from = self._calm_until = None
+        self._handed = 0
+        self.calms += 1
+
+    async def _hand_out(self, after: int, upto: int, count: int) -> int:
+        """Jobs for the users of the next `count` pending rows after id `after`, up to id
+        `upto`; how many rows that was (0: the backlog is handed out). A job drains its
+        user's rows, so a user met again in a later chunk gets a job that finds little or
+        nothing left."""
         rows = (
-            await InboxEvent.filter(status="pending", id__gt=after)
+            await InboxEvent.filter(status="pending", id__gt=after, id__lte=upto)
             .order_by("id")
             .limit(max(1, count))
             .values("id", "channel", "account_id", "user_id")
@@ -148,3 +167,8 @@ class LocalFeeder:
         queue = self.runtime.backends.queue
         if await queue.enqueue(DRAIN_JOB, self._burst_from, job_id=f"{DRAIN_JOB_ID}:{period}"):
             self.drains += 1
+
+
+async def _last_id() -> int:
+    row = await InboxEvent.all().order_by("-id").first().values("id")
+    return int(row["id"]) if row else 0

@@ -134,16 +134,45 @@ async def test_a_long_backlog_is_handed_out_a_chunk_at_a_time(parts: Any) -> Non
     await wait_for(lambda: len(queue.jobs) == 5, what="the second chunk")
     assert queue.jobs[3:] == _jobs(rows[2:4])
     queue.take_all()
-    # u0's second row is still pending (nobody handles them here): a job for it, and the
-    # late row's, come with the last chunk.
+    # u0's second row is still pending (nobody handles them here): a job for it comes with
+    # the last chunk. The late row came after the calm began: it has its own job, and the
+    # backlog ends without handing it out again (under steady traffic it would never end).
     await wait_for(lambda: len(queue.jobs) == 7, what="the last chunk")
     u0_again = (("messenger", "page1", "u0"), f"inbox:{rows[5][1]}")
     assert queue.jobs[5:] == [*_jobs(rows[4:5]), u0_again]  # in the order of their rows
     queue.take_all()
-    await wait_for(lambda: queue.queued == 1, what="the late row's job again")
+    await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
+    assert feeder.calms == 1 and feeder.handed_out == 6 and len(queue.jobs) == 7
+
+
+async def test_a_pressed_commit_while_the_backlog_ends_keeps_it_open(parts: Any) -> None:
+    """The watch finds nothing left to hand out while a new burst's batch commits (its
+    look-up is a database call): that batch's rows must not be left without a job."""
+    feeder, queue, pressed = parts
+    pressed[0] = True
+    await feeder.committed(await store_rows([item("u1", "a")]))
+    pressed[0] = False
+    await wait_for(lambda: len(queue.jobs) == 1, what="the first row's job")
+    queue.take_all()
+    await InboxEvent.all().update(status="done")  # handled: the next look-up finds nothing
+    late: list[Any] = []
+    real = feeder._hand_out
+
+    async def hand_out(after: int, upto: int, count: int) -> int:
+        found = await real(after, upto, count)
+        if not late:  # meanwhile, a burst again, and a batch commits
+            pressed[0] = True
+            late.extend(await store_rows([item("u2", "b")]))
+            await feeder.committed(late)
+            pressed[0] = False
+        return found
+
+    feeder._hand_out = hand_out  # type: ignore[method-assign]
+    await wait_for(lambda: len(queue.jobs) == 2, what="a job for the late batch")
+    assert queue.jobs[1:] == _jobs(late) and feeder.in_burst  # not ended without it
     queue.take_all()
     await wait_for(lambda: not feeder.in_burst, what="the end of the backlog")
-    assert feeder.calms == 1 and feeder.handed_out == 7  # the late row's among them
+    assert feeder.calms == 1
 
 
 async def test_the_inbox_sweep_leaves_the_backlog_to_the_feeder(parts: Any) -> None:
