@@ -100,7 +100,8 @@ class SqliteWriter:
                 assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.write(HEADER.pack(len(frame)) + frame)
                 await proc.stdin.drain()
-                answer = await asyncio.wait_for(_read_frame(proc.stdout), self.answer_timeout)
+                async with asyncio.timeout(self.answer_timeout):  # no task per batch
+                    answer = await _read_frame(proc.stdout)
                 rows = answer["rows"] if "error" not in answer else None
             except TimeoutError as exc:
                 self._lost(proc, f"did not answer within {self.answer_timeout:.0f} s")
