@@ -41,11 +41,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a live process has used so far (from /proc/<pid>/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -68,13 +75,8 @@ def children(pid: int) -> list[int]:
     """The live child processes of `pid` (`serve`'s SQLite writer), from /proc."""
     found: list[int] = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None and int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return found
 
@@ -160,28 +162,28 @@ class Proc:
         except OSError:
             return ""
 
+    def _signal_children(self, sig: signal.Signals) -> None:
+        """`serve`'s children (its SQLite writer) go along with it: stopped, resumed, killed."""
+        for child in children(self.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, sig)
+
     def pause(self) -> None:
         """SIGSTOP: while the baseline has its turn, this process's leftover work (a backlog
         being handled) must neither slow the baseline down nor get done off the clock."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGSTOP)
-            for child in children(self.pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child, signal.SIGSTOP)
+            self._signal_children(signal.SIGSTOP)
 
     def resume(self) -> None:
         if self.popen.poll() is None:
-            for child in children(self.pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child, signal.SIGCONT)
+            self._signal_children(signal.SIGCONT)
             self.popen.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL: the backlog dies with the throwaway database; nothing to drain."""
         if self.popen.poll() is None:
-            for child in children(self.pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child, signal.SIGKILL)
+            self._signal_children(signal.SIGKILL)
             self.popen.send_signal(signal.SIGKILL)
         self.popen.wait()
         self._fh.close()

@@ -357,7 +357,7 @@ async def recover_stale(runtime: Runtime, older_than: float = 60.0) -> int:
     """
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
     query = InboxEvent.filter(status__in=("pending", "processing"), received_at__lt=cutoff)
-    feeder = getattr(runtime, "local_feeder", None)
+    feeder = runtime.local_feeder
     backlog = feeder.backlog_from if feeder is not None else None
     if backlog is not None:
         query = query.filter(id__lt=backlog)

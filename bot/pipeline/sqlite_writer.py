@@ -21,17 +21,16 @@ import asyncio
 import contextlib
 import logging
 import os
-import struct
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from bot import fastjson
+from bot.pipeline.sqlite_writer_proc import HEADER, encode_frame
 
 log = logging.getLogger("bot.pipeline.sqlite_writer")
 
-HEADER = struct.Struct(">I")
 PROC_MODULE = "bot.pipeline.sqlite_writer_proc"
 ROOT = Path(__file__).resolve().parent.parent.parent  # where `bot` is importable from
 
@@ -88,7 +87,7 @@ class SqliteWriter:
 
     async def store(self, values: list[Any]) -> list[list[Any]]:
         """Write one batch (7 values per row); the new rows as [id, channel, dedupe_key]."""
-        frame = fastjson.dumps_bytes(values)
+        frame = encode_frame(values)
         async with self._lock:
             proc = self._proc
             if proc is None or proc.returncode is not None:
@@ -98,7 +97,7 @@ class SqliteWriter:
                 raise WriterGone("the SQLite writer process is not running")
             try:
                 assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(HEADER.pack(len(frame)) + frame)
+                proc.stdin.write(frame)
                 await proc.stdin.drain()
                 async with asyncio.timeout(self.answer_timeout):  # no task per batch
                     answer = await _read_frame(proc.stdout)
@@ -165,24 +164,23 @@ class SqliteWriter:
                 *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env
             )
         except OSError as exc:
-            return self._failed(None, f"could not start: {exc!r}")
+            self._lost(None, f"could not start: {exc!r}")
+            return None
         try:
             assert proc.stdout is not None
             hello = await asyncio.wait_for(_read_frame(proc.stdout), self.start_timeout)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
-            return self._failed(proc, f"did not get ready: {exc!r}")
+            self._lost(proc, f"did not get ready: {exc!r}")
+            return None
         if "ready" not in hello:
-            return self._failed(proc, f"unexpected greeting {hello!r}")
+            self._lost(proc, f"unexpected greeting {hello!r}")
+            return None
         self._proc = proc
         self.starts += 1
         log.info(
             "SQLite writer process %d ready (SQLite %s, %s)", proc.pid, hello["ready"], self.path
         )
         return proc
-
-    def _failed(self, proc: asyncio.subprocess.Process | None, why: str) -> None:
-        self._lost(proc, why)
-        return None
 
     def _lost(self, proc: asyncio.subprocess.Process | None, why: str) -> None:
         """Forget (and stop) a process; the next one is tried after `retry_after`."""

@@ -31,7 +31,13 @@ from typing import Any, BinaryIO
 from bot.fastjson import dumps_bytes, loads
 from bot.pipeline.inbox_sql import COLUMNS, insert_sql
 
-HEADER = struct.Struct(">I")
+HEADER = struct.Struct(">I")  # the wire format of both sides (`sqlite_writer` reads it too)
+
+
+def encode_frame(value: Any) -> bytes:
+    """One frame: the JSON's length in 4 bytes, big-endian, then the JSON."""
+    body = dumps_bytes(value)
+    return HEADER.pack(len(body)) + body
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
@@ -47,8 +53,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 
 def write_frame(stream: BinaryIO, value: Any) -> None:
-    body = dumps_bytes(value)
-    stream.write(HEADER.pack(len(body)) + body)
+    stream.write(encode_frame(value))
     stream.flush()
 
 
@@ -65,7 +70,7 @@ def store(con: sqlite3.Connection, values: list[Any]) -> list[Any]:
     """One batch in one transaction; the new rows as [id, channel, dedupe_key]."""
     count, rest = divmod(len(values), COLUMNS)
     if count == 0 or rest:
-        raise ValueError(f"a batch has 7 values per row, got {len(values)}")
+        raise ValueError(f"a batch has {COLUMNS} values per row, got {len(values)}")
     con.execute("BEGIN IMMEDIATE")
     try:
         rows = con.execute(insert_sql(count, False), values).fetchall()
