@@ -1,7 +1,8 @@
 """The speed settings reach what they tune: `PRIZE_STOCK_SHARDS` (the content file's prizes
-are spread over that many stock rows when the app starts), `INGEST_BATCHES_IN_FLIGHT`
-(the webhook group commit; SQLite always writes one batch at a time) and `WARM_RENDERS`
-(the campaign images drawn before the first players ask)."""
+are spread over that many stock rows when the app starts), `INGEST_BATCHES_IN_FLIGHT` and
+`INGEST_BATCH_MIN_ROWS` (the webhook group commit; SQLite always writes one batch at a
+time), `INGEST_SQLITE_WRITER` (the writer's own tests: `pipeline/test_sqlite_writer.py`)
+and `WARM_RENDERS` (the campaign images drawn before the first players ask)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
     make_settings: Callable[..., Settings],
     is_postgres: bool,
 ) -> None:
-    settings = make_settings(PRIZE_STOCK_SHARDS=3, INGEST_BATCHES_IN_FLIGHT=5)
+    settings = make_settings(
+        PRIZE_STOCK_SHARDS=3, INGEST_BATCHES_IN_FLIGHT=5, INGEST_BATCH_MIN_ROWS=3
+    )
     client = await aiohttp_client(build_app(settings))
     runtime = client.app[RUNTIME]
     game = next(g for g in runtime.content.current.games if g.id == "lucky-wheel")
@@ -35,6 +38,9 @@ async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
     row = await totals(game.id, prize.id)
     assert row is not None and (row.remaining, row.awarded) == (prize.stock, 0)
     assert runtime.inbox_writer.max_inflight == (5 if is_postgres else 1)
+    assert runtime.inbox_writer.min_rows == 3
+    ready = await (await client.get("/readyz")).json()
+    assert ready["ingest"]["min_rows"] == 3
 
 
 @pytest.mark.parametrize(
@@ -42,6 +48,8 @@ async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
     [
         ("PRIZE_STOCK_SHARDS", 0),
         ("INGEST_BATCHES_IN_FLIGHT", "nhiều"),
+        ("INGEST_BATCH_MIN_ROWS", 0),
+        ("INGEST_SQLITE_WRITER", "có lẽ"),
         ("INGEST_HANDLER_SHARE", 0),
         ("INGEST_HANDLER_SHARE", 1.5),
         ("WARM_RENDERS", "có lẽ"),
