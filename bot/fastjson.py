@@ -51,12 +51,7 @@ def loads(raw: bytes | str) -> Any:
 
 def dumps(value: Any) -> str:
     """Compact JSON text with non-ASCII kept as is (what the inbox stores)."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(value).decode()
-        except TypeError:
-            pass
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dumps_bytes(value).decode()
 
 
 def dumps_bytes(value: Any) -> bytes:
