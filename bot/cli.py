@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -38,15 +39,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         Runtime.freeze_heap()
 
     app.on_startup.append(freeze)
-    web.run_app(
-        app,
-        host=settings.APP_HOST,
-        port=settings.APP_PORT,
-        shutdown_timeout=30,
-        access_log=None,
-        print=lambda msg: print(msg.splitlines()[0] if msg else msg, file=sys.stderr),
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.APP_HOST,
+            port=settings.APP_PORT,
+            shutdown_timeout=settings.SHUTDOWN_TIMEOUT_SECONDS,
+            access_log=None,
+            print=lambda msg: print(msg.splitlines()[0] if msg else msg, file=sys.stderr),
+        )
+    finally:
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code: int) -> None:
+    """Exit once the graceful part is over, without waiting for threads a library left
+    running (an aiosqlite thread stopped mid-start-up kept the interpreter alive for ever)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -65,24 +78,45 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if settings.WORKER_NICE and hasattr(os, "nice"):
         os.nice(settings.WORKER_NICE)  # acks in `serve` first when both share the CPU
     install(settings.EVENT_LOOP)
-    asyncio.run(_run_worker(settings))
-    return 0
+    code = 0
+    try:
+        asyncio.run(_run_worker(settings))
+    except Exception:
+        logging.getLogger("bot.cli").exception("worker failed")
+        code = 1
+    _exit_now(code)
+    return code
 
 
 async def _run_worker(settings: Settings) -> None:
+    """Start, run until SIGTERM/SIGINT (also during start-up), then close within
+    `SHUTDOWN_TIMEOUT_SECONDS`."""
     from bot.runtime import Runtime
 
-    runtime = Runtime(settings)
-    await runtime.start(consume=True)
-    runtime.freeze_heap()
+    log = logging.getLogger("bot.cli")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    runtime = Runtime(settings, role="worker")
+    starting = asyncio.create_task(runtime.start())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if starting.done() and not stop.is_set():
+        starting.result()  # a failed start raises here
+        runtime.freeze_heap()
+        await stopped
+    else:
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+    stopped.cancel()
     try:
-        await stop.wait()
-    finally:
-        await runtime.close()
+        async with asyncio.timeout(settings.SHUTDOWN_TIMEOUT_SECONDS):
+            await runtime.close()
+    except TimeoutError:
+        log.warning(
+            "worker: shutdown took over %.0f s; exiting", settings.SHUTDOWN_TIMEOUT_SECONDS
+        )
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -120,13 +154,15 @@ async def zalo_set_token(
     settings: Settings, access_token: str, refresh_token: str, expires_in: int
 ) -> int:
     """A human re-grant: store a fresh OA token pair (it wins over the stored one)."""
+    from bot.channels.zalo.channel import ZaloChannel
     from bot.runtime import Runtime
 
-    runtime = Runtime(settings)
-    await runtime.start(consume=False)
+    runtime = Runtime(settings, role="tool")
+    await runtime.start()
     try:
         channel = runtime.channels["zalo"]
-        await channel.tokens.save_grant(access_token, refresh_token, expires_in)  # type: ignore[attr-defined]
+        assert isinstance(channel, ZaloChannel)
+        await channel.tokens.save_grant(access_token, refresh_token, expires_in)
     finally:
         await runtime.close()
     print(f"stored a new Zalo OA token pair for {channel.account_id}, valid {expires_in}s")
@@ -134,9 +170,51 @@ async def zalo_set_token(
 
 
 def cmd_loyalty_tiers(args: argparse.Namespace) -> int:
-    from loyalty.cli import run_tiers
-
     return asyncio.run(run_tiers(_settings(), dry_run=args.dry_run))
+
+
+async def run_tiers(settings: Settings, *, dry_run: bool) -> int:
+    """Apply (or preview) the content file's tier policy and print the changes."""
+    from bot.content.errors import ContentError
+    from bot.content.loader import load_content
+    from bot.db import close_db, init_db
+    from loyalty.tiers import reevaluate
+
+    try:
+        config = load_content(settings.CONTENT_PATH).loyalty
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    await init_db(settings.DATABASE_URL)
+    try:
+        changes = await reevaluate(config, dry_run=dry_run)
+    finally:
+        await close_db()
+    prefix = "would change" if dry_run else "changed"
+    for change in changes:
+        print(f"{prefix} {change}")
+    print(f"{len(changes)} tier change(s), policy {config.tier_policy.mode}")
+    return 0
+
+
+def cmd_inbox_retry(args: argparse.Namespace) -> int:
+    return asyncio.run(inbox_retry(_settings(), failed_only=not args.all))
+
+
+async def inbox_retry(settings: Settings, *, failed_only: bool) -> int:
+    """Failed webhook events (and with `--all` those waiting for their next try) get a
+    fresh set of attempts, due now; a running worker (or `serve`) picks them up."""
+    from bot.db import close_db, init_db
+    from bot.pipeline.inbox import retry_failed
+
+    await init_db(settings.DATABASE_URL)
+    try:
+        count = await retry_failed(failed_only=failed_only)
+    finally:
+        await close_db()
+    print(f"inbox: {count} event(s) queued again")
+    return 0
 
 
 def _redact(url: str) -> str:
@@ -188,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     tiers = loyalty.add_parser("tiers", help="re-evaluate member tiers by the tier policy")
     tiers.add_argument("--dry-run", action="store_true", help="show who would change")
     tiers.set_defaults(func=cmd_loyalty_tiers)
+    inbox = sub.add_parser("inbox", help="webhook inbox commands").add_subparsers(
+        dest="inbox", required=True
+    )
+    retry = inbox.add_parser("retry", help="try failed webhook events again")
+    retry.add_argument("--failed", action="store_true", help="failed events only (default)")
+    retry.add_argument("--all", action="store_true", help="also events waiting for their next try")
+    retry.set_defaults(func=cmd_inbox_retry)
     return parser
 
 

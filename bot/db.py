@@ -82,7 +82,8 @@ async def init_db(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> list[BaseD
     """Open the connections; returns them so the opener can close exactly these."""
     _forget_queries()
     await Tortoise.init(config=tortoise_config(url, pool_size=pool_size))
-    return connections.all()
+    opened: list[BaseDBAsyncClient] = connections.all()
+    return opened
 
 
 async def asyncpg_pool(client: BaseDBAsyncClient | None = None) -> Any:
@@ -91,7 +92,7 @@ async def asyncpg_pool(client: BaseDBAsyncClient | None = None) -> Any:
     client = client or connections.get("default")
     async with client.acquire_connection():  # Tortoise creates its pool lazily
         pass
-    return client._pool  # type: ignore[attr-defined]
+    return client._pool
 
 
 async def close_db(opened: list[BaseDBAsyncClient] | None = None) -> None:

@@ -3,7 +3,7 @@
 Tortoise opens SQLite transactions with a plain (deferred) `BEGIN`: the transaction reads
 from a snapshot and asks for the write lock at its first write. Inside one process that is
 safe, because Tortoise runs one transaction at a time on its single connection. But `serve`
-is not the only writer: the inbox writer process (`bot.pipeline.sqlite_writer`) commits
+is not the only writer: the inbox writer process (`bot.pipeline.ingest.sqlite_writer`) commits
 webhook batches, and CLI commands may run beside it. A deferred transaction whose snapshot
 another process has committed past cannot upgrade at all (SQLite answers SQLITE_BUSY at
 once, without waiting), so a play or an order would fail under load. `BEGIN IMMEDIATE`

@@ -46,7 +46,10 @@ def loads(raw: bytes | str) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass  # maybe only too strict for orjson: let json decide
-    return json.loads(raw)
+    try:
+        return json.loads(raw)
+    except RecursionError:  # nested deeper than the interpreter's stack: not ours to read
+        raise ValueError("JSON nested too deeply") from None
 
 
 def dumps(value: Any) -> str:

@@ -39,5 +39,14 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "tortoise", "aiosqlite", "asyncio", "arq"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries(root.level)
+
+
+NOISY = ("aiohttp.access", "tortoise", "aiosqlite", "asyncio", "arq")
+
+
+def quiet_libraries(level: int) -> None:
+    """Libraries log at WARNING at the most talkative, whatever LOG_LEVEL says: at DEBUG,
+    Tortoise and aiosqlite log every SQL statement with its values, tokens included."""
+    for noisy in NOISY:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, level))

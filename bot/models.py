@@ -5,6 +5,8 @@ Money-like state lives in `loyalty.models`; nothing here moves points, vouchers 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,10 +24,12 @@ class InboxEvent(Model):
     user_id = fields.CharField(max_length=64)
     dedupe_key = fields.CharField(max_length=191)
     event_name = fields.CharField(max_length=64)
-    body = fields.JSONField()
+    body: dict[str, Any] = fields.JSONField()
     status = fields.CharField(max_length=16, default="pending", db_index=True)
     attempts = fields.IntField(default=0)
     error = fields.TextField(null=True)
+    # A failed event is tried again from then on (backoff); it stays first in its user's line.
+    next_attempt_at = fields.DatetimeField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)
 
@@ -44,7 +48,7 @@ class OutboxMessage(Model):
     user_id = fields.CharField(max_length=64)
     dedupe_key = fields.CharField(max_length=191, null=True, unique=True)
     method = fields.CharField(max_length=64)
-    payload = fields.JSONField()
+    payload: dict[str, Any] = fields.JSONField()
     promotional = fields.BooleanField(default=False)
     status = fields.CharField(max_length=16, default="pending", db_index=True)
     attempts = fields.IntField(default=0)

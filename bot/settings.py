@@ -49,21 +49,24 @@ class Settings(BaseSettings):
     # at once): a batch of one or two rows costs a whole statement and delays the rest.
     INGEST_BATCH_MIN_ROWS: int = Field(8, ge=1, le=400)
     # SQLite only: `serve` writes the webhook batches through a small process of its own
-    # (`bot.pipeline.sqlite_writer`), so SQLite's work does not compete with the event loop
+    # (`bot.pipeline.ingest.sqlite_writer`), so SQLite's work does not compete with the event loop
     # for the interpreter lock. Off: written by aiosqlite's thread inside `serve`.
     INGEST_SQLITE_WRITER: bool = True
     # `worker` lowers its own CPU priority by this much (os.nice) so that on a shared host
     # the webhook acknowledgements in `serve` go first; 0 keeps the default priority.
     WORKER_NICE: int = Field(10, ge=0, le=19)
+    # On SIGTERM/SIGINT, `serve` and `worker` finish what they can for at most this many
+    # seconds (requests in flight, queued jobs), then close every connection and exit.
+    SHUTDOWN_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=300)
 
     # --- storage ------------------------------------------------------------------------
-    DATABASE_URL: str = "sqlite://data/app.sqlite3"
+    DATABASE_URL: str = Field("sqlite://data/app.sqlite3", repr=False)  # may hold a password
     # PostgreSQL connections per process: concurrent plays each hold one for their transaction.
     DATABASE_POOL_SIZE: int = Field(20, ge=1, le=500)
     # Rows each prize's stock is split over, so that concurrent winners of one prize do not
     # queue on one locked row until each commit (a prize never gets more rows than units).
     PRIZE_STOCK_SHARDS: int = Field(8, ge=1, le=64)
-    REDIS_URL: str = ""
+    REDIS_URL: str = Field("", repr=False)
     REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     CONTENT_PATH: Path = Path("config/content.yaml")
     CONTENT_RELOAD_SECONDS: float = Field(2.0, gt=0)
@@ -73,11 +76,11 @@ class Settings(BaseSettings):
 
     # --- Zalo ---------------------------------------------------------------------------
     ZALO_APP_ID: str = ""
-    ZALO_APP_SECRET: str = ""
+    ZALO_APP_SECRET: str = Field("", repr=False)
     ZALO_OA_ID: str = ""
-    ZALO_OA_SECRET_KEY: str = ""
-    ZALO_OA_ACCESS_TOKEN: str = ""
-    ZALO_OA_REFRESH_TOKEN: str = ""
+    ZALO_OA_SECRET_KEY: str = Field("", repr=False)
+    ZALO_OA_ACCESS_TOKEN: str = Field("", repr=False)
+    ZALO_OA_REFRESH_TOKEN: str = Field("", repr=False)
     ZALO_OPENAPI_URL: str = "https://openapi.zalo.me"
     ZALO_OAUTH_URL: str = "https://oauth.zaloapp.com"
     ZALO_GRAPH_URL: str = "https://graph.zalo.me"
@@ -88,16 +91,16 @@ class Settings(BaseSettings):
     ZALO_WEBHOOK_MAC_KEY: Literal["oa_secret_key", "app_secret"] = "oa_secret_key"
 
     # --- Messenger ----------------------------------------------------------------------
-    FB_APP_SECRET: str = ""
-    FB_VERIFY_TOKEN: str = ""
+    FB_APP_SECRET: str = Field("", repr=False)
+    FB_VERIFY_TOKEN: str = Field("", repr=False)
     FB_PAGE_ID: str = ""
-    FB_PAGE_ACCESS_TOKEN: str = ""
+    FB_PAGE_ACCESS_TOKEN: str = Field("", repr=False)
     FB_GRAPH_URL: str = "https://graph.facebook.com"
     FB_GRAPH_VERSION: str = Field("v25.0", pattern=r"^v\d+\.\d+$")
 
     # --- Mini App and admin API ----------------------------------------------------------
-    ADMIN_API_KEY: str = ""
-    SESSION_SECRET: str = ""
+    ADMIN_API_KEY: str = Field("", repr=False)
+    SESSION_SECRET: str = Field("", repr=False)
     SESSION_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=60)
     QR_TTL_SECONDS: int = Field(60, ge=10, le=3600)
     MINIAPP_ORIGINS: Annotated[list[str], NoDecode] = ["https://h5.zdn.vn", "zbrowser://h5.zdn.vn"]
@@ -106,7 +109,7 @@ class Settings(BaseSettings):
     # --- sandbox ------------------------------------------------------------------------
     # None = automatic: on while any channel has no credentials.
     SANDBOX_ENABLED: bool | None = None
-    SANDBOX_SECRET: str = "sandbox-secret"
+    SANDBOX_SECRET: str = Field("sandbox-secret", repr=False)
 
     @field_validator("MINIAPP_ORIGINS", mode="before")
     @classmethod

@@ -23,7 +23,9 @@ def _checks_by_table(apps: Any, app_label: str) -> dict[str, list[CheckConstrain
     return out
 
 
-async def install_check_constraints(apps: Any, schema_editor: Any, app_label: str = "loyalty"):
+async def install_check_constraints(
+    apps: Any, schema_editor: Any, app_label: str = "loyalty"
+) -> None:
     client = schema_editor.client
     dialect = client.capabilities.dialect
     for table, checks in _checks_by_table(apps, app_label).items():

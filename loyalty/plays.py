@@ -11,6 +11,7 @@ Play limits count plays per Vietnam-time day (`Asia/Ho_Chi_Minh`) and per person
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from collections.abc import Callable
@@ -176,7 +177,7 @@ async def play(
         if live_id is None:
             break
         try:
-            return await retry_on_conflict(lambda live_id=live_id: attempt(live_id))
+            return await retry_on_conflict(functools.partial(attempt, live_id))
         except _Merged:
             live_id = await live_member_id(live_id)
     raise MemberNotFound(f"no live member for member id {member.id}")

@@ -223,7 +223,9 @@ async def _settle(
     )
 
 
-async def quiz_state(play_id: int, *, member: Member | None = None, now: datetime | None = None):
+async def quiz_state(
+    play_id: int, *, member: Member | None = None, now: datetime | None = None
+) -> QuizState:
     """The quiz as it stands (for a client that reloads the page)."""
     play = await get_play(play_id, member=member)
     return await _full_state(play, replayed=False, now=now or utcnow())

@@ -86,7 +86,8 @@ async def _fetch(
     if raw is None:
         return await conn.execute_query_dict(sql, values)
     with _translated():
-        return await raw.fetch(sql, *values)
+        rows: Sequence[Mapping[str, Any]] = await raw.fetch(sql, *values)
+        return rows
 
 
 _PLAY_COUNTS = (

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.appkeys import KV, SETTINGS
 from bot.backends.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.web.problems import ApiError
@@ -98,8 +98,7 @@ def bearer_token(request: web.Request) -> str:
 
 async def authenticate_member(request: web.Request) -> tuple[Member, Session]:
     """The live member behind the bearer token (merges followed), rate limited per member."""
-    runtime = request.app[RUNTIME]
-    session = read_session(runtime.settings, bearer_token(request))
+    session = read_session(request.app[SETTINGS], bearer_token(request))
     try:
         member = await members.resolve(session.member_id)
     except MemberNotFound:
@@ -109,10 +108,9 @@ async def authenticate_member(request: web.Request) -> tuple[Member, Session]:
 
 
 async def check_rate(request: web.Request, member_id: int) -> None:
-    runtime = request.app[RUNTIME]
-    limiter = RateLimiter(runtime.backends.kv, prefix="api:member")
+    limiter = RateLimiter(request.app[KV], prefix="api:member")
     key = str(member_id)
-    limit = runtime.settings.MEMBER_RATE_LIMIT_PER_MINUTE
+    limit = request.app[SETTINGS].MEMBER_RATE_LIMIT_PER_MINUTE
     if await limiter.hit(key, limit, RATE_WINDOW_SECONDS):
         return
     wait = max(1, math.ceil(await limiter.retry_after(key)))
@@ -127,7 +125,7 @@ async def check_rate(request: web.Request, member_id: int) -> None:
 
 def check_admin(request: web.Request) -> None:
     """`X-Api-Key` must equal ADMIN_API_KEY (constant-time); no key configured = disabled."""
-    expected = request.app[RUNTIME].settings.ADMIN_API_KEY
+    expected = request.app[SETTINGS].ADMIN_API_KEY
     if not expected:
         raise ApiError(403, "admin_disabled", "the admin API is disabled: set ADMIN_API_KEY")
     given = request.headers.get("X-Api-Key", "")
@@ -141,10 +139,9 @@ def _zalo_key(session: Session) -> str:
 
 
 async def remember_zalo_token(request: web.Request, session: Session, access_token: str) -> None:
-    runtime = request.app[RUNTIME]
     ttl = max(1.0, (session.expires_at - datetime.now(UTC)).total_seconds())
-    await runtime.backends.kv.set(_zalo_key(session), access_token, ttl=ttl)
+    await request.app[KV].set(_zalo_key(session), access_token, ttl=ttl)
 
 
 async def recall_zalo_token(request: web.Request, session: Session) -> str | None:
-    return await request.app[RUNTIME].backends.kv.get(_zalo_key(session))
+    return await request.app[KV].get(_zalo_key(session))

@@ -18,9 +18,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from bot.appkeys import RUNTIME
+from bot.apiclient.http import SharedHttp
+from bot.appkeys import CONTENT, HTTP, KV, SETTINGS
+from bot.backends.base import KeyValue
 from bot.content.schema import Content
-from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web.problems import ApiError
 from loyalty.errors import LoyaltyError, NoPlaysLeft
@@ -36,7 +37,6 @@ class Call:
     """Everything a view needs, already checked."""
 
     request: web.Request
-    runtime: Runtime
     body: Any = None
     query: Any = None
     params: Any = None
@@ -45,11 +45,20 @@ class Call:
 
     @property
     def settings(self) -> Settings:
-        return self.runtime.settings
+        return self.request.app[SETTINGS]
 
     @property
     def content(self) -> Content:
-        return self.runtime.content.current
+        return self.request.app[CONTENT].current
+
+    @property
+    def kv(self) -> KeyValue:
+        return self.request.app[KV]
+
+    @property
+    def http(self) -> SharedHttp:
+        """The process's outbound HTTP (Zalo Graph look-ups)."""
+        return self.request.app[HTTP]
 
     @property
     def me(self) -> Member:
@@ -116,7 +125,7 @@ def domain_problem(exc: LoyaltyError) -> ApiError:
 
 def handler_for(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
-        call = Call(request, request.app[RUNTIME])
+        call = Call(request)
         if route.auth == "member":
             call.member, call.session = await auth.authenticate_member(request)
         elif route.auth == "admin":

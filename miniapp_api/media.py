@@ -58,7 +58,9 @@ def _url(settings: Settings, file: MediaFile | None) -> str | None:
     return absolute(settings, file.url_path) if file is not None else None
 
 
-async def game_face(app: web.Application, settings: Settings, content: Content, game: Game):
+async def game_face(
+    app: web.Application, settings: Settings, content: Content, game: Game
+) -> str | None:
     """The wheel at rest or the scratch card cover (None for a quiz or a failed render)."""
     cache = app[RENDER_CACHE]
     try:

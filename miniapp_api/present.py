@@ -54,7 +54,9 @@ def is_active(game: Game, now: datetime) -> bool:
     return game.end is None or now < aware(game.end)
 
 
-async def plays_left_and_next(member: Member, game: Game, now: datetime):
+async def plays_left_and_next(
+    member: Member, game: Game, now: datetime
+) -> tuple[int, datetime | None]:
     """Plays left today, and when the next one comes if none is left (None = never)."""
     left = await plays.plays_left(member, game, now)
     if left > 0:

@@ -8,14 +8,13 @@ HTTP 200 and a non-zero `error`, so the body decides, not the status.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from bot.apiclient.proof import appsecret_proof
 from bot.settings import Settings
 from bot.web.problems import ApiError
 
@@ -29,11 +28,6 @@ class ZaloProfile:
     id: str
     name: str | None
     picture: str | None
-
-
-def appsecret_proof(app_secret: str, access_token: str) -> str:
-    """hex(HMAC-SHA256(key=app secret, msg=access token))."""
-    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 
 def _secret(settings: Settings) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bot.channels.base import InboxItem
+from bot.contracts.inbox import InboxItem, NewRows
 from bot.pipeline.priority import HandlerTurns
 
 T = TypeVar("T")
@@ -46,3 +46,18 @@ def messenger_row(user: str, key: str) -> tuple[str, InboxItem]:
     """A `(channel, item)` inbox row for a Messenger text from `user` (message id `key`)."""
     body = {"kind": "message", "item": {"message": {"mid": key, "text": "Chào shop"}}}
     return "messenger", InboxItem("page1", user, f"message:{key}", "message", body)
+
+
+async def store_rows(rows: Sequence[tuple[str, InboxItem]]) -> NewRows:
+    """One batch through the inbox writer of the open database (in-process on SQLite)."""
+    from tortoise import connections
+
+    from bot.pipeline.ingest.postgres import PostgresInboxWriter
+    from bot.pipeline.ingest.sqlite import SqliteInboxWriter
+
+    postgres = connections.get("default").capabilities.dialect == "postgres"
+    writer = PostgresInboxWriter() if postgres else SqliteInboxWriter(use_process=False)
+    try:
+        return await writer.store(rows)
+    finally:
+        await writer.close()

@@ -1,23 +1,20 @@
-"""The platform channels this build ships, by name."""
+"""The platform channels this build ships, built for one process."""
 
 from __future__ import annotations
 
-from bot.channels.base import Channel
+from bot.apiclient.http import SharedHttp
+from bot.backends.base import KeyValue, LockManager
+from bot.channels.messenger.channel import MessengerChannel
+from bot.channels.zalo.channel import ZaloChannel
+from bot.contracts.channel import Channel
+from bot.settings import Settings
 
 
-def channel_classes() -> dict[str, type[Channel]]:
-    """Imported lazily so `bot.core` and the CLI's light commands never load platform code."""
-    found: dict[str, type[Channel]] = {}
-    try:
-        from bot.channels.zalo.channel import ZaloChannel
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        found["zalo"] = ZaloChannel
-    try:
-        from bot.channels.messenger.channel import MessengerChannel
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        found["messenger"] = MessengerChannel
-    return found
+def build_channels(
+    settings: Settings, *, http: SharedHttp, kv: KeyValue, locks: LockManager
+) -> dict[str, Channel]:
+    """Every channel, by name; nothing is opened here (`Channel.start` does that)."""
+    return {
+        ZaloChannel.name: ZaloChannel(settings, http=http, kv=kv, locks=locks),
+        MessengerChannel.name: MessengerChannel(settings, http=http),
+    }

@@ -65,7 +65,7 @@ class Action:
                 raise ActionSyntaxError(
                     f"action {kind!r} takes nothing after ':'", f"write {kind}"
                 )
-            return cls(kind)  # type: ignore[arg-type]
+            return cls(kind)
         if kind not in WITH_ARG:
             raise ActionSyntaxError(f"{raw!r} is not an action", f"write one of: {EXAMPLES}")
         if not arg:
@@ -89,7 +89,7 @@ class Action:
                 raise ActionSyntaxError(
                     f"{arg!r} is not a phone number", "write e.g. call:+84901234567"
                 )
-        return cls(kind, arg)  # type: ignore[arg-type]
+        return cls(kind, arg)
 
 
 def _example(kind: str) -> str:

@@ -89,7 +89,8 @@ def _missing(root: type[BaseModel], loc: Loc) -> tuple[str, str]:
 def _extra(root: type[BaseModel], loc: Loc) -> tuple[str, str]:
     name = str(loc[-1])
     parent = annotation_at(root, loc[:-1])
-    known = list(parent.model_fields) if isinstance(parent, type) else []
+    is_model = isinstance(parent, type) and issubclass(parent, BaseModel)
+    known = list(parent.model_fields) if is_model else []
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"unknown key {name!r}", f"did you mean {close[0]!r}?"

@@ -20,7 +20,11 @@ FSM_NAMES = frozenset({"state", "raw_state"})
 
 
 def _report(
-    problems: list[str], where: str, obj: CallableObject, names: Iterable[str], scope: frozenset
+    problems: list[str],
+    where: str,
+    obj: CallableObject,
+    names: Iterable[str],
+    scope: frozenset[str],
 ) -> None:
     for name in names:
         if name in scope:

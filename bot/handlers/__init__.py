@@ -1,8 +1,8 @@
 """The product flows as channel-neutral routers, identical on Zalo and Messenger.
 
-`build_dispatcher(runtime)` assembles them, in this order (first match wins):
+`build_dispatcher(...)` assembles them, in this order (first match wins):
 
-1. `runtime.extra_routers` (tests and tools go ahead of the product)
+1. `extra_routers` (tests and tools go ahead of the product)
 2. welcome: follow / Get Started, unfollow
 3. phone: shared numbers, and typed numbers while waiting for one (FSM states come early)
 4. actions: payloads and typed commands that are action strings (`card`, `#card`, …)
@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
+from bot.backends.base import FSMStorage, LockManager
 from bot.core.dispatcher import Dispatcher
 from bot.core.router import Router
 from bot.handlers import actions, default_reply, keywords, phone, welcome
 from bot.handlers.errors import on_error
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.handlers.services import Services
 
 log = logging.getLogger("bot.handlers")
 
 GAMES_MODULE = "bot.handlers.games"
-INJECTABLES = ("runtime", "reply", "content", "channel", "inbox_id")
-"""What `Runtime.dispatch` passes with every event."""
+INJECTABLES = ("reply", "content", "channel", "inbox_id")
+"""What the process passes with every event (`Runtime.dispatch`); `services` is fixed."""
 
 
 def games_router() -> Router | None:
@@ -60,19 +59,22 @@ def games_router() -> Router | None:
     return router
 
 
-def build_dispatcher(runtime: Runtime) -> Dispatcher:
+def build_dispatcher(
+    *,
+    storage: FSMStorage,
+    locks: LockManager,
+    services: Services,
+    extra_routers: Sequence[Router] = (),
+) -> Dispatcher:
     """The root router with the FSM (per-user lock, then state), every flow and the
     last-resort error handler."""
     dp = Dispatcher(
-        storage=runtime.backends.fsm,
-        locks=runtime.backends.locks,
-        injectables=INJECTABLES,
-        name="bot",
+        storage=storage, locks=locks, injectables=INJECTABLES, name="bot", services=services
     )
     games = games_router()
     dp.declare(**{actions.GAME_ROUTER: games})
     dp.errors.register(on_error)
-    for router in runtime.extra_routers:
+    for router in extra_routers:
         dp.include_router(router)
     dp.include_routers(
         welcome.make_router(),

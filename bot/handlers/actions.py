@@ -26,7 +26,6 @@ from bot.core.messages import Image, OutboundMessage, Text
 from bot.core.router import Router
 from bot.handlers import card, phone, vouchers
 from bot.handlers.context import Chat, ChatMiddleware
-from bot.handlers.media import asset_url
 from bot.handlers.menu import item_buttons, send_menu
 
 log = logging.getLogger("bot.handlers.actions")
@@ -94,7 +93,7 @@ async def send_canned_reply(chat: Chat, key: str) -> None:
         await unavailable(chat)
         return
     messages: list[OutboundMessage] = []
-    image = await asset_url(chat.runtime, chat.content, reply.image)
+    image = await chat.services.media.asset_url(chat.content, reply.image)
     if image:
         messages.append(Image(url=image))
     text = await chat.render(reply.text)

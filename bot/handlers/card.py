@@ -12,7 +12,6 @@ from bot.content.templating import render_text
 from bot.core.messages import Image, Text
 from bot.handlers import members
 from bot.handlers.context import Chat
-from bot.handlers.media import absolute_url, render_cache
 from bot.handlers.menu import nav_button
 from games.render.card import MemberCardData
 from games.render.media import member_card
@@ -33,7 +32,7 @@ def _fraction(member: Member, prog: TierProgress) -> float | None:
 
 async def card_data(chat: Chat, member: Member) -> tuple[MemberCardData, str]:
     """What the card shows, and its caption."""
-    content, settings = chat.content, chat.runtime.settings
+    content, settings = chat.content, chat.services.settings
     texts = content.texts
     prog = progress(member, content.loyalty)
     points = member.points_balance
@@ -77,9 +76,9 @@ async def send_card(chat: Chat) -> None:
     """Reply with the card image and its caption (a member is created if there is none)."""
     member = await members.member_for(chat.event, chat.channel, config=chat.content.loyalty)
     data, caption = await card_data(chat, member)
-    file = await member_card(render_cache(chat.runtime), data)
+    file = await member_card(chat.services.media.cache, data)
     buttons = (nav_button(chat.content, "vouchers"), nav_button(chat.content, "menu"))
     await chat.send(
-        Image(url=absolute_url(chat.runtime, file)),
+        Image(url=chat.services.media.url(file)),
         Text(text=caption, buttons=buttons),
     )

@@ -1,6 +1,6 @@
 """`chat`: one object carrying what every product flow needs for the event at hand.
 
-Handlers could ask for `event`, `reply`, `content`, `channel`, `runtime` and `state` one by
+Handlers could ask for `event`, `reply`, `content`, `channel`, `services` and `state` one by
 one, but the flows call each other (a keyword opens the card, a button asks for the phone),
 so they pass a single `Chat` around instead. The person's name is looked up once per event,
 and only when a text actually uses it.
@@ -17,10 +17,10 @@ from bot.core.fsm import FSMContext
 from bot.core.messages import OutboundMessage
 from bot.core.middlewares import BaseMiddleware, NextHandler
 from bot.handlers import members
+from bot.handlers.services import Services
 
 if TYPE_CHECKING:
-    from bot.channels.base import Channel
-    from bot.runtime import Runtime
+    from bot.contracts.channel import Channel
 
 _UNKNOWN: Any = object()
 
@@ -32,7 +32,7 @@ class Chat:
     event: Event
     content: Content
     channel: Channel
-    runtime: Runtime
+    services: Services
     state: FSMContext
     data: dict[str, Any]  # the dispatcher's data, for re-routing to other routers
     _name: Any = field(default=_UNKNOWN, repr=False)
@@ -43,7 +43,7 @@ class Chat:
             event=data["event"],
             content=data["content"],
             channel=data["channel"],
-            runtime=data["runtime"],
+            services=data["services"],
             state=data["state"],
             data=data,
         )
@@ -57,7 +57,8 @@ class Chat:
         """The person's display name from the platform profile (cached), or None."""
         if self._name is _UNKNOWN:
             self._name = await members.display_name(self.event, self.channel)
-        return self._name
+        name: str | None = self._name
+        return name
 
     async def render(self, template: str, **variables: Any) -> str:
         """A content text with `{name}` and `{shop}` filled in."""

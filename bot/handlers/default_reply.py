@@ -11,8 +11,7 @@ Unknown payloads (a button from an old menu) get `texts.unavailable`. Zalo's "ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.backends.base import KeyValue
 from bot.core.events import Event
 from bot.core.filters import Payload
 from bot.core.router import Router
@@ -20,18 +19,15 @@ from bot.handlers.actions import unavailable
 from bot.handlers.context import Chat, ChatMiddleware
 from bot.handlers.menu import send_menu
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 CHAT_NOW = "chat_now"  # the Zalo channel's payload for `user_click_chatnow`
 
 
-async def cooldown_passed(runtime: Runtime, event: Event, what: str, seconds: int) -> bool:
+async def cooldown_passed(kv: KeyValue, event: Event, what: str, seconds: int) -> bool:
     """True at most once per `seconds` for this person and `what` (always for 0)."""
     if seconds <= 0:
         return True
     key = f"cooldown:{what}:{event.channel}:{event.account_id}:{event.user_id}"
-    return await runtime.backends.kv.set(key, "1", ttl=seconds, only_if_absent=True)
+    return await kv.set(key, "1", ttl=seconds, only_if_absent=True)
 
 
 def make_router() -> Router:
@@ -41,7 +37,7 @@ def make_router() -> Router:
     @router.payload(Payload(CHAT_NOW))
     async def on_chat_now(chat: Chat) -> None:
         seconds = chat.content.default_reply.cooldown_seconds
-        if await cooldown_passed(chat.runtime, chat.event, "chat_now", seconds):
+        if await cooldown_passed(chat.services.kv, chat.event, "chat_now", seconds):
             await send_menu(chat)
 
     @router.payload()
@@ -51,7 +47,9 @@ def make_router() -> Router:
     @router.message()
     async def on_anything(chat: Chat) -> None:
         default = chat.content.default_reply
-        if await cooldown_passed(chat.runtime, chat.event, "default", default.cooldown_seconds):
+        if await cooldown_passed(
+            chat.services.kv, chat.event, "default", default.cooldown_seconds
+        ):
             await send_menu(chat, await chat.render(default.text))
 
     return router

@@ -14,11 +14,14 @@ from typing import Any
 from bot.content.schema import Content
 from bot.core.events import Event
 from bot.core.messages import Text
+from bot.pipeline.reply import Reply
 
 log = logging.getLogger("bot.handlers")
 
 
 async def on_error(exception: Exception, event: Event, content: Content, reply: Any) -> bool:
+    """The apology goes through `Reply.error` when the reply is the pipeline's (its own
+    outbox key); tools that feed events with a plain callable get it as a reply."""
     log.error(
         "handler failed for %s %s from %s/%s",
         event.kind,
@@ -27,5 +30,9 @@ async def on_error(exception: Exception, event: Event, content: Content, reply: 
         event.user_id,
         exc_info=exception,
     )
-    await reply(Text(text=content.render(content.texts.error_generic)))
+    apology = Text(text=content.render(content.texts.error_generic))
+    if isinstance(reply, Reply):
+        await reply.error(apology)
+    else:
+        await reply(apology)
     return True

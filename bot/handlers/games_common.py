@@ -1,16 +1,13 @@
 """What every chat game flow shares: button payloads, the clock, the member, result texts.
 
 The engine (`loyalty.plays`, `loyalty.quiz`) decides everything; this module only turns its
-answers into content texts and buttons. Time and randomness come from `runtime.extras` when a
-test (or a tool) puts them there: `extras["clock"]` is a callable returning an aware
-datetime, `extras["rng"]` a `random.Random`. Production uses the real clock and a CSPRNG.
+answers into content texts and buttons. Time, randomness and images come from the flows'
+`services` (`bot.handlers.services`): a test passes its own clock or seeded RNG.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +16,8 @@ from bot.content.templating import render_text
 from bot.core import CallbackData
 from bot.core.messages import Button, Text
 from bot.handlers import members
-from bot.handlers.media import absolute_url, render_cache
 from games.config import Game, Prize
-from games.render.cache import MediaFile, RenderCache
-from loyalty.clock import VN_TZ, utcnow
+from loyalty.clock import VN_TZ
 from loyalty.errors import NoPlaysLeft
 from loyalty.models import Member
 from loyalty.settle import PlayResult
@@ -30,12 +25,8 @@ from loyalty.vouchers import VoucherView
 
 if TYPE_CHECKING:
     from bot.handlers.context import Chat
-    from bot.runtime import Runtime
 
-CLOCK_KEY = "clock"
-RNG_KEY = "rng"
 KEY_MAX = 128  # the engine's Idempotency-Key limit
-_SYSTEM_RNG = random.SystemRandom()
 
 
 # --- payloads -------------------------------------------------------------------------------
@@ -61,25 +52,6 @@ class QuizAnswer(CallbackData, prefix="quiz"):
 
 MENU_PAYLOAD = "menu"
 VOUCHERS_PAYLOAD = "vouchers"
-
-
-# --- services from the runtime ----------------------------------------------------------------
-def now(runtime: Runtime) -> datetime:
-    clock: Callable[[], datetime] | None = runtime.extras.get(CLOCK_KEY)
-    return clock() if clock is not None else utcnow()
-
-
-def rng(runtime: Runtime) -> random.Random:
-    found = runtime.extras.get(RNG_KEY)
-    return found if isinstance(found, random.Random) else _SYSTEM_RNG
-
-
-def cache(runtime: Runtime) -> RenderCache:
-    return render_cache(runtime)
-
-
-def media_url(runtime: Runtime, file: MediaFile) -> str:
-    return absolute_url(runtime, file)
 
 
 def idempotency_key(chat: Chat) -> str:

@@ -17,17 +17,13 @@ from bot.handlers.games_common import (
     PlayGame,
     QuizAnswer,
     button,
-    cache,
     idempotency_key,
-    media_url,
     member_of,
     menu_button,
     no_plays_left,
     not_active,
-    now,
     result_buttons,
     result_text,
-    rng,
     unavailable,
 )
 from bot.handlers.games_wheel import intro_text
@@ -62,7 +58,7 @@ async def open_play(member: Member, game: Game) -> Play | None:
 
 async def show(chat: Chat, game: Game) -> None:
     """The intro and a start button; an unfinished quiz is resumed instead."""
-    moment = now(chat.runtime)
+    moment = chat.services.now()
     member = await member_of(chat)
     running = await open_play(member, game)
     if running is not None:
@@ -88,7 +84,7 @@ async def show(chat: Chat, game: Game) -> None:
 
 async def start(chat: Chat, game: Game) -> None:
     """Use a play and send the first question (a redelivered press resumes the same play)."""
-    moment = now(chat.runtime)
+    moment = chat.services.now()
     member = await member_of(chat)
     running = await open_play(member, game)
     if running is not None:
@@ -96,7 +92,7 @@ async def start(chat: Chat, game: Game) -> None:
         return
     try:
         state = await start_quiz(
-            member, game, idempotency_key=idempotency_key(chat), rng=rng(chat.runtime), now=moment
+            member, game, idempotency_key=idempotency_key(chat), rng=chat.services.rng, now=moment
         )
     except GameNotActive:
         await not_active(chat, game)
@@ -112,7 +108,7 @@ async def start(chat: Chat, game: Game) -> None:
 
 
 async def answer(chat: Chat, data: QuizAnswer) -> None:
-    moment = now(chat.runtime)
+    moment = chat.services.now()
     member = await member_of(chat)
     try:
         record = await plays.get_play(data.play, member=member)
@@ -182,8 +178,8 @@ async def question_messages(
     out: list[OutboundMessage] = []
     bank_index = _bank_index(game, attempt.questions[current.position])
     if bank_index is not None:
-        card = await quiz_card(cache(chat.runtime), game, bank_index)
-        out.append(Image(url=media_url(chat.runtime, card)))
+        card = await quiz_card(chat.services.media.cache, game, bank_index)
+        out.append(Image(url=chat.services.media.url(card)))
     seconds = max(0, int((current.deadline - moment).total_seconds()))
     text = await chat.text(
         "quiz_question",

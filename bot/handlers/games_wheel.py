@@ -12,17 +12,13 @@ from bot.core.messages import Image, OutboundMessage, Text
 from bot.handlers.games_common import (
     PlayGame,
     button,
-    cache,
     idempotency_key,
-    media_url,
     member_of,
     menu_button,
     no_plays_left,
     not_active,
-    now,
     result_buttons,
     result_text,
-    rng,
 )
 from games.config import Game
 from games.render.media import scratch_cover, scratch_reveal, wheel_face, wheel_spin
@@ -44,7 +40,7 @@ async def intro_text(chat: Chat, game: Game, left: int) -> str:
 
 async def show(chat: Chat, game: Game) -> None:
     """The wheel at rest (or the covered card), the intro and the play button."""
-    moment = now(chat.runtime)
+    moment = chat.services.now()
     try:
         plays.check_window(game, moment)
     except GameNotActive:
@@ -58,11 +54,11 @@ async def show(chat: Chat, game: Game) -> None:
         return
     left = await plays.plays_left(member, game, moment)
     if game.type == "wheel":
-        image = await wheel_face(cache(chat.runtime), game)
+        image = await wheel_face(chat.services.media.cache, game)
         play_key = "game_spin_button"
     else:
         hint = chat.content.texts.game_scratch_button
-        image = await scratch_cover(cache(chat.runtime), game, hint=hint)
+        image = await scratch_cover(chat.services.media.cache, game, hint=hint)
         play_key = "game_scratch_button"
     buttons = (
         button(chat.content, play_key, PlayGame(game=game.id).pack()),
@@ -70,7 +66,7 @@ async def show(chat: Chat, game: Game) -> None:
     )
     await chat.send(
         Image(
-            url=media_url(chat.runtime, image),
+            url=chat.services.media.url(image),
             caption=await intro_text(chat, game, left),
             buttons=buttons,
         )
@@ -79,14 +75,14 @@ async def show(chat: Chat, game: Game) -> None:
 
 async def play(chat: Chat, game: Game) -> None:
     """One play; a redelivered button press gets the first play's result again."""
-    moment = now(chat.runtime)
+    moment = chat.services.now()
     member = await member_of(chat)
     try:
         result = await plays.play(
             member,
             game,
             idempotency_key=idempotency_key(chat),
-            rng=rng(chat.runtime),
+            rng=chat.services.rng,
             now=moment,
         )
     except GameNotActive:
@@ -104,16 +100,22 @@ async def result_messages(
 ) -> list[OutboundMessage]:
     image: Image
     if game.type == "wheel" and 0 <= result.slice_index < len(game.prizes):
-        spin = await wheel_spin(cache(chat.runtime), game, result.slice_index, gif_size=GIF_SIZE)
+        spin = await wheel_spin(
+            chat.services.media.cache, game, result.slice_index, gif_size=GIF_SIZE
+        )
         image = Image(
-            url=media_url(chat.runtime, spin.gif), gif=True, width=GIF_SIZE, height=GIF_SIZE
+            url=chat.services.media.url(spin.gif), gif=True, width=GIF_SIZE, height=GIF_SIZE
         )
     elif game.type == "wheel":  # the campaign was edited since: the slice may not exist
-        image = Image(url=media_url(chat.runtime, await wheel_face(cache(chat.runtime), game)))
+        image = Image(
+            url=chat.services.media.url(await wheel_face(chat.services.media.cache, game))
+        )
     else:
         prize_id = result.prize_id if any(p.id == result.prize_id for p in game.prizes) else None
-        revealed = await scratch_reveal(cache(chat.runtime), game, prize_id or game.no_prize.id)
-        image = Image(url=media_url(chat.runtime, revealed))
+        revealed = await scratch_reveal(
+            chat.services.media.cache, game, prize_id or game.no_prize.id
+        )
+        image = Image(url=chat.services.media.url(revealed))
     text = Text(
         text=await result_text(chat, game, result),
         buttons=result_buttons(chat.content, game, result, left),

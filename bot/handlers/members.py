@@ -19,7 +19,7 @@ from loyalty.errors import MemberNotFound
 from loyalty.models import Member, MemberIdentity
 
 if TYPE_CHECKING:
-    from bot.channels.base import Channel
+    from bot.contracts.channel import Channel
 
 log = logging.getLogger("bot.handlers.members")
 

@@ -24,7 +24,6 @@ from bot.core.messages import RequestPhone, Text
 from bot.core.router import Router
 from bot.handlers import members
 from bot.handlers.context import Chat, ChatMiddleware
-from bot.handlers.media import asset_url
 from bot.handlers.menu import nav_button
 from bot.handlers.vouchers import local, voucher_value
 from loyalty import members as loyalty_members
@@ -55,7 +54,7 @@ async def ask_phone(chat: Chat) -> None:
     """Send the native phone request and wait for a number."""
     content = chat.content
     image_ref = content.greetings.zalo_follow.image or content.shop.logo
-    image = await asset_url(chat.runtime, content, image_ref)
+    image = await chat.services.media.asset_url(content, image_ref)
     await chat.state.set_state(PhoneCapture.waiting)
     await chat.send(
         RequestPhone(

@@ -33,8 +33,8 @@ async def send_vouchers(chat: Chat) -> None:
     member = await members.find_member(chat.event)
     found = await list_for_member(member, status="available") if member is not None else []
     if not found:
-        buttons = (nav_button(content, "menu"),)
-        await chat.send(Text(text=await chat.text("vouchers_empty"), buttons=buttons))
+        only_menu = (nav_button(content, "menu"),)
+        await chat.send(Text(text=await chat.text("vouchers_empty"), buttons=only_menu))
         return
     lines = [await chat.text("vouchers_intro", count=len(found))]
     for voucher in found[:MAX_LISTED]:

@@ -16,7 +16,6 @@ from bot.core.messages import Image, OutboundMessage, Text
 from bot.core.router import Router
 from bot.handlers import members
 from bot.handlers.context import Chat, ChatMiddleware
-from bot.handlers.media import asset_url
 from bot.handlers.menu import menu_message, send_menu
 from bot.models import Contact
 
@@ -39,7 +38,7 @@ async def greeting_messages(chat: Chat) -> list[OutboundMessage]:
     greeting = greetings.zalo_follow if chat.event.channel == "zalo" else None
     greeting = greeting or greetings.messenger_get_started
     messages: list[OutboundMessage] = [Text(text=await chat.render(greeting.text))]
-    banner = await asset_url(chat.runtime, chat.content, greeting.image)
+    banner = await chat.services.media.asset_url(chat.content, greeting.image)
     if banner:
         messages.append(Image(url=banner))
     messages.append(await menu_message(chat))

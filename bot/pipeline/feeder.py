@@ -1,7 +1,7 @@
 """Queue the inbox's processing jobs from the worker side, woken by PostgreSQL NOTIFY.
 
 With PostgreSQL and Redis, `serve` does not call Redis after storing a webhook batch: the
-INSERT itself notifies (`inbox_sql.insert_sql`) with the range of new row ids, and every
+INSERT itself notifies (`ingest.sql.insert_sql`) with the range of new row ids, and every
 consuming process (`worker`) listens here and queues one job per user with pending rows in
 that range. A Redis call cost `serve` about as much CPU as a small batch's INSERT, and the
 acknowledgement then no longer depends on Redis at all.
@@ -25,17 +25,15 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 from tortoise import connections
 
+from bot.backends.base import JobQueue
 from bot.db import asyncpg_pool
 from bot.pipeline.inbox import DRAIN_JOB, DRAIN_JOB_ID, DRAIN_MAX_SECONDS, PROCESS_JOB
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.pipeline.feeder")
 
@@ -62,10 +60,21 @@ def notify_channel(redis_prefix: str) -> str:
 
 
 class InboxFeeder:
-    """LISTEN on `channel`; for each notified id range, queue the users' jobs."""
+    """LISTEN on `channel`; for each notified id range, queue the users' jobs.
 
-    def __init__(self, runtime: Runtime, channel: str) -> None:
-        self.runtime = runtime
+    `pressed`: is `serve` under pressure now (`priority.PressureGate.pressed`); None when
+    pressure handling is off.
+    """
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        channel: str,
+        *,
+        pressed: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
+        self._jobs = queue
+        self._is_pressed = pressed
         self.channel = channel
         self._ranges: list[tuple[int, int]] = []
         self._wake = asyncio.Event()
@@ -81,8 +90,7 @@ class InboxFeeder:
         self._drain_tried = float("-inf")
 
     async def _pressed(self) -> bool:
-        turns = self.runtime.handler_turns
-        return turns is not None and await turns.pressed()
+        return self._is_pressed is not None and await self._is_pressed()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox-feeder")
@@ -177,9 +185,8 @@ class InboxFeeder:
         # The period in the id keeps a drain lost with a dead worker from blocking the next
         # ones for longer than a period (a drain ends within one).
         period = int(time.time() // DRAIN_MAX_SECONDS)
-        queue = self.runtime.backends.queue
         job_id = f"{DRAIN_JOB_ID}:{period}"
-        if await queue.enqueue(DRAIN_JOB, self._burst_from, job_id=job_id):
+        if await self._jobs.enqueue(DRAIN_JOB, self._burst_from, job_id=job_id):
             self.drains += 1
 
     async def _release(self, pool: Any, conn: asyncpg.Connection) -> None:
@@ -198,7 +205,8 @@ class InboxFeeder:
 
     async def _fetch(self, sql: str, *args: Any) -> Sequence[Any]:
         async with connections.get("default").acquire_connection() as conn:
-            return await conn.fetch(sql, *args)
+            rows: Sequence[Any] = await conn.fetch(sql, *args)
+            return rows
 
     async def _queue(self, rows: Sequence[Any]) -> None:
         if not rows:
@@ -206,5 +214,5 @@ class InboxFeeder:
         jobs = [
             ((r["channel"], r["account_id"], r["user_id"]), f"inbox:{r['first']}") for r in rows
         ]
-        await self.runtime.backends.queue.enqueue_many(PROCESS_JOB, jobs)
+        await self._jobs.enqueue_many(PROCESS_JOB, jobs)
         self.queued += len(jobs)

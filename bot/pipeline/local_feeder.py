@@ -19,20 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
+from bot.backends.memory.queue import InProcessQueue
+from bot.contracts.inbox import NewRows
 from bot.models import InboxEvent
 from bot.pipeline.inbox import (
     DRAIN_JOB,
     DRAIN_JOB_ID,
     DRAIN_MAX_SECONDS,
     PROCESS_JOB,
-    NewRows,
     enqueue_new,
 )
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.pipeline.local_feeder")
 
@@ -46,9 +44,15 @@ class LocalFeeder:
     """Called after each committed batch (`committed`), in the process that consumes."""
 
     def __init__(
-        self, runtime: Runtime, *, poll: float = PRESSURE_POLL, calm_jobs: int = CALM_JOBS
+        self,
+        queue: InProcessQueue,
+        pressed: Callable[[], Awaitable[bool]],
+        *,
+        poll: float = PRESSURE_POLL,
+        calm_jobs: int = CALM_JOBS,
     ) -> None:
-        self.runtime = runtime
+        self._queue = queue
+        self._is_pressed = pressed
         self.poll = poll
         self.calm_jobs = calm_jobs
         # The first row left to the drains since the burst began (None: no backlog). Every
@@ -81,7 +85,7 @@ class LocalFeeder:
         if not new:
             return
         if not await self._pressed():
-            await enqueue_new(self.runtime, new)  # a drain skips users whose job is at it
+            await enqueue_new(self._queue, new)  # a drain skips users whose job is at it
             return
         self._gen += 1
         first = min(row_id for _, row_id in new)
@@ -98,8 +102,7 @@ class LocalFeeder:
             self._watch = None
 
     async def _pressed(self) -> bool:
-        turns = self.runtime.handler_turns
-        return turns is not None and await turns.pressed()
+        return await self._is_pressed()
 
     async def _watch_backlog(self) -> None:
         """Keep a drain going while the burst lasts (the last one may have ended at its
@@ -115,7 +118,7 @@ class LocalFeeder:
                     continue
                 if self._calm_until is None or self._calm_gen != gen:
                     self._calm_until, self._calm_gen = await _last_id(), gen
-                queued = self.runtime.backends.queue.queued
+                queued = self._queue.queued
                 if queued >= self.calm_jobs // 2:
                     continue  # the handlers have enough to do: top up later
                 after = max(start - 1, self._handed)
@@ -153,7 +156,7 @@ class LocalFeeder:
         for r in rows:
             first.setdefault((r["channel"], r["account_id"], r["user_id"]), int(r["id"]))
         jobs = [(user, f"inbox:{row_id}") for user, row_id in first.items()]
-        await self.runtime.backends.queue.enqueue_many(PROCESS_JOB, jobs)
+        await self._queue.enqueue_many(PROCESS_JOB, jobs)
         self._handed = int(rows[-1]["id"])
         self.handed_out += len(jobs)
         return len(rows)
@@ -164,8 +167,8 @@ class LocalFeeder:
         if self._burst_from is None:
             return
         period = int(time.time() // DRAIN_MAX_SECONDS)
-        queue = self.runtime.backends.queue
-        if await queue.enqueue(DRAIN_JOB, self._burst_from, job_id=f"{DRAIN_JOB_ID}:{period}"):
+        job_id = f"{DRAIN_JOB_ID}:{period}"
+        if await self._queue.enqueue(DRAIN_JOB, self._burst_from, job_id=job_id):
             self.drains += 1
 
 

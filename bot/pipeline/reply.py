@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.core.events import Event
 from bot.core.messages import OutboundMessage
-from bot.pipeline.outbox import queue_messages
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.pipeline.outbox import Outbox
 
 
 class Reply:
     """Bound to one inbound event; each call's messages are stored in the outbox in order.
 
     Calls are numbered so that re-processing the same inbox event after a crash stores
-    nothing twice (the outbox dedupe key is `in:<inbox id>:<call>:<message>`).
+    nothing twice (the outbox dedupe key is `in:<inbox id>:<call>:<message>`). The apology
+    after a failure has a key of its own (`in:<inbox id>:error:<message>`), so it can never
+    take the place of a real reply when the event is handled again.
     """
 
-    def __init__(self, runtime: Runtime, event: Event, inbox_id: int | None) -> None:
-        self._runtime = runtime
+    def __init__(self, outbox: Outbox, event: Event, inbox_id: int | None) -> None:
+        self._outbox = outbox
         self._event = event
         self._inbox_id = inbox_id
         self._calls = 0
 
     async def __call__(self, *messages: OutboundMessage) -> list[int]:
         self._calls += 1
-        prefix = f"in:{self._inbox_id}:{self._calls}" if self._inbox_id is not None else None
-        return await queue_messages(
-            self._runtime,
+        return await self._store(messages, str(self._calls))
+
+    async def error(self, *messages: OutboundMessage) -> list[int]:
+        """The apology for this event, stored at most once however often it fails."""
+        return await self._store(messages, "error")
+
+    async def _store(self, messages: tuple[OutboundMessage, ...], call: str) -> list[int]:
+        inbox_id = self._inbox_id
+        prefix = f"in:{inbox_id}:{call}" if inbox_id is not None else None
+        return await self._outbox.queue_messages(
             self._event.channel,
             self._event.user_id,
             messages,

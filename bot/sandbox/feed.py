@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.appkeys import CHANNELS, HTTP
 from bot.channels.messenger.signature import HEADER as FB_HEADER
 from bot.channels.messenger.signature import sign as fb_sign
 from bot.channels.zalo.mac import PREFIX as MAC_PREFIX
@@ -105,8 +105,7 @@ def own_base_url(request: web.Request) -> str:
 
 async def feed(request: web.Request, user: TestUser, action: Action) -> Fed:
     """Build, sign and POST one event; the webhook's refusal becomes a FeedError."""
-    runtime = request.app[RUNTIME]
-    channel = runtime.channels.get(user.channel)
+    channel = request.app[CHANNELS].get(user.channel)
     if channel is None:
         raise FeedError(503, "channel_unavailable", f"the {user.channel} channel is not running")
     ts = events.now_ms()
@@ -117,7 +116,7 @@ async def feed(request: web.Request, user: TestUser, action: Action) -> Fed:
     url = own_base_url(request) + signed.path
     headers = {"Content-Type": "application/json", **signed.headers}
     try:
-        async with runtime.http.post(url, data=signed.raw, headers=headers) as resp:
+        async with request.app[HTTP].session().post(url, data=signed.raw, headers=headers) as resp:
             status, text = resp.status, await resp.text()
     except aiohttp.ClientError as exc:
         log.warning("sandbox: webhook %s unreachable: %s", url, exc)

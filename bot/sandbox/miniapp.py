@@ -10,14 +10,12 @@ person won in the chat (and the chat sees what they won in the Mini App).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from bot.content.schema import Content
 from bot.handlers.members import IDENTITY_KIND
 from bot.sandbox.inputs import TestUser
+from bot.settings import Settings
 from loyalty import members
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 IDENTITY = "miniapp"
 PREFIX = "sandbox-"
@@ -34,21 +32,21 @@ def identity_value(user: TestUser) -> str:
     return f"{PREFIX}{user.channel}-{user.user_id}"
 
 
-async def open_session(runtime: Runtime, user: TestUser) -> SandboxSession:
+async def open_session(settings: Settings, content: Content, user: TestUser) -> SandboxSession:
     # Imported here: the Mini App API is an optional part of the build.
     from miniapp_api.auth import issue_session
 
     name = user.name or None
-    config = runtime.content.current.loyalty
+    config = content.loyalty
     member = await members.get_or_create_by_identity(IDENTITY, identity_value(user), name=name)
     member = await members.link_identity(
         member, IDENTITY_KIND[user.channel], user.user_id, config=config
     )
     if name and not member.name:
         member = await members.set_name(member, name)
-    token, _ = issue_session(runtime.settings, member.id)
+    token, _ = issue_session(settings, member.id)
     return SandboxSession(
         token=token,
-        expires_in=runtime.settings.SESSION_TTL_SECONDS,
+        expires_in=settings.SESSION_TTL_SECONDS,
         member_code=member.member_code,
     )

@@ -8,8 +8,9 @@ name and logo, Messenger's welcome-screen greeting and persistent menu, and the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 
@@ -17,10 +18,9 @@ from bot.channels.messenger import limits as fb
 from bot.channels.messenger.profile_sync import wanted_profile
 from bot.channels.zalo.inbound import encode_payload
 from bot.channels.zalo.types import outbound as zalo
-from bot.handlers.media import asset_url
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.content.schema import Content
+from bot.contracts.channel import Channel
+from bot.web.media import Media
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -56,10 +56,10 @@ LIMITS: dict[str, dict[str, int]] = {
 }
 
 
-def zalo_oa_menu(runtime: Runtime) -> list[dict[str, str]]:
+def zalo_oa_menu(content: Content) -> list[dict[str, str]]:
     """The content menu as an OA menu bar: each item sends `#<action>` like a hidden query."""
     items = []
-    for item in runtime.content.current.menu:
+    for item in content.menu:
         action = item.action
         if action.kind == "url":
             items.append({"title": item.title, "url": action.arg})
@@ -70,30 +70,31 @@ def zalo_oa_menu(runtime: Runtime) -> list[dict[str, str]]:
     return items
 
 
-def messenger_profile(runtime: Runtime) -> dict[str, Any]:
+def messenger_profile(content: Content) -> dict[str, Any]:
     """Greeting and persistent menu exactly as `bot messenger sync-profile` would push them."""
-    profile, _ = wanted_profile(runtime.content.current)
+    profile, _ = wanted_profile(content)
     greeting = profile["greeting"][0]["text"] if profile["greeting"] else ""
     menu = profile["persistent_menu"][0]["call_to_actions"] if profile["persistent_menu"] else []
     return {"greeting": greeting, "menu": menu}
 
 
-async def page_config(runtime: Runtime) -> dict[str, Any]:
-    content = runtime.content.current
-    channels = {
+async def page_config(
+    content: Content, channels: Mapping[str, Channel], media: Media
+) -> dict[str, Any]:
+    running = {
         name: {"sandbox": channel.sandbox, "account_id": channel.account_id}
-        for name, channel in runtime.channels.items()
+        for name, channel in channels.items()
     }
     return {
-        "channels": channels,
+        "channels": running,
         "shop": {
             "name": content.shop.name,
-            "logo": await asset_url(runtime, content, content.shop.logo),
+            "logo": await media.asset_url(content, content.shop.logo),
             "color": content.shop.colors.primary,
         },
         "limits": LIMITS,
-        "zalo": {"menu": zalo_oa_menu(runtime)},
-        "messenger": messenger_profile(runtime),
+        "zalo": {"menu": zalo_oa_menu(content)},
+        "messenger": messenger_profile(content),
         "miniapp": has_miniapp(),
         "api": {
             "events": "/sandbox/api/events",
@@ -112,6 +113,6 @@ def has_miniapp() -> bool:
     return True
 
 
-async def render_page(runtime: Runtime) -> str:
+async def render_page(content: Content, channels: Mapping[str, Channel], media: Media) -> str:
     template = _env.get_template("sandbox.html")
-    return template.render(config=await page_config(runtime))
+    return template.render(config=await page_config(content, channels, media))

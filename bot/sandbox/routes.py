@@ -22,12 +22,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME, SETTINGS
+from bot.appkeys import CHANNELS as RUNNING_CHANNELS
+from bot.appkeys import CONTENT, SETTINGS
 from bot.sandbox import page
 from bot.sandbox.feed import FeedError, feed
 from bot.sandbox.inputs import CHANNELS, USER_ID, BadInput, parse_action, parse_user
 from bot.sandbox.miniapp import open_session
 from bot.sandbox.stream import STOPPING, stream
+from bot.web.media import MEDIA
 
 log = logging.getLogger("bot.sandbox")
 
@@ -64,7 +66,8 @@ async def read_json(request: web.Request) -> Any:
 
 @enabled
 async def sandbox_page(request: web.Request) -> web.Response:
-    html = await page.render_page(request.app[RUNTIME])
+    app = request.app
+    html = await page.render_page(app[CONTENT].current, app[RUNNING_CHANNELS], app[MEDIA])
     return web.Response(
         text=html, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"}
     )
@@ -110,10 +113,11 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
     raw_history = query.get("history", str(HISTORY_DEFAULT))
     if not raw_history.isdigit():
         return bad_request("history must be a number of messages (0..100)")
-    runtime = request.app[RUNTIME]
-    if channel not in runtime.channels:
+    running = request.app[RUNNING_CHANNELS].get(channel)
+    if running is None:
         return bad_request(f"the {channel} channel is not running", 503, "channel_unavailable")
-    return await stream(request, runtime, channel, user_id, history=int(raw_history))
+    account_id = running.account_id
+    return await stream(request, channel, account_id, user_id, history=int(raw_history))
 
 
 @enabled
@@ -124,7 +128,8 @@ async def post_miniapp_session(request: web.Request) -> web.Response:
         user = parse_user(await read_json(request))
     except BadInput as exc:
         return bad_request(str(exc))
-    session = await open_session(request.app[RUNTIME], user)
+    app = request.app
+    session = await open_session(app[SETTINGS], app[CONTENT].current, user)
     return web.json_response(
         {
             "ok": True,

@@ -15,14 +15,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from bot.models import OutboxMessage
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.sandbox.stream")
 
@@ -60,7 +57,7 @@ async def start_after(channel: str, account_id: str, user_id: str, history: int)
         .order_by("-id")
         .limit(history + 1)
     )
-    ids = await rows.values_list("id", flat=True)
+    ids: list[int] = await rows.values_list("id", flat=True)  # type: ignore[assignment]
     if len(ids) <= history:
         return 0
     return int(ids[-1])
@@ -84,9 +81,8 @@ async def due_rows(channel: str, account_id: str, user_id: str, after: int) -> l
 
 
 async def stream(
-    request: web.Request, runtime: Runtime, channel: str, user_id: str, *, history: int
+    request: web.Request, channel: str, account_id: str, user_id: str, *, history: int
 ) -> web.StreamResponse:
-    account_id = runtime.channels[channel].account_id
     last_event = request.headers.get("Last-Event-ID", "").strip()
     live_from: int | None = None
     if last_event.isdigit():

@@ -80,9 +80,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem(exc.status, code, exc.text or exc.reason, headers=_keep(exc))
     except Exception as exc:
         status = getattr(exc, "status", None) or DOMAIN_STATUS.get(type(exc).__name__)
-        code = getattr(exc, "code", None)
-        if isinstance(status, int) and isinstance(code, str):
-            return problem(status, code, str(exc))
+        domain_code = getattr(exc, "code", None)
+        if isinstance(status, int) and isinstance(domain_code, str):
+            return problem(status, domain_code, str(exc))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal_error", "internal server error")
 

@@ -24,7 +24,7 @@ def qr_modules(data: str) -> Image.Image:
     code = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     bitmap = code.to_image(scale=1, add_quiet_zones=False)
     height, width = bitmap.shape
-    return Image.frombytes("L", (width, height), bytes(memoryview(bitmap)))
+    return Image.frombytes("L", (width, height), bytes(memoryview(bitmap)))  # type: ignore[arg-type]  # zxingcpp.Image is a buffer
 
 
 def qr_image(data: str, max_px: int, *, border: int = QUIET_ZONE) -> Image.Image:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
+from bot.runtime import RUNTIME
 from bot.settings import Settings, SettingsError
 from loyalty.models import PrizeStock
 from loyalty.stock import totals
@@ -37,8 +37,9 @@ async def test_the_app_starts_with_the_stock_in_shards_and_its_batch_bound(
     assert max(r.remaining for r in rows) - min(r.remaining for r in rows) <= 1
     row = await totals(game.id, prize.id)
     assert row is not None and (row.remaining, row.awarded) == (prize.stock, 0)
-    assert runtime.inbox_writer.max_inflight == (5 if is_postgres else 1)
-    assert runtime.inbox_writer.min_rows == 3
+    assert runtime.ingest is not None
+    assert runtime.ingest.commit.max_inflight == (5 if is_postgres else 1)
+    assert runtime.ingest.commit.min_rows == 3
     ready = await (await client.get("/readyz")).json()
     assert ready["ingest"]["min_rows"] == 3
 
@@ -82,7 +83,6 @@ def test_freeze_heap_freezes_start_up_objects_and_collects_the_young_less_often(
 async def test_the_handlers_process_draws_the_campaign_images_ahead(
     aiohttp_client: Any, clean_db: str, make_settings: Callable[..., Settings]
 ) -> None:
-    from bot.handlers.media import render_cache
     from games.render import media
 
     client = await aiohttp_client(build_app(make_settings(WARM_RENDERS=True)))
@@ -92,7 +92,7 @@ async def test_the_handlers_process_draws_the_campaign_images_ahead(
     content = runtime.content.current
     wheel = next(g for g in content.games if g.type == "wheel")
     assert drawn >= 1 + 2 * len(wheel.prizes)  # the wheel's face, a spin and still per slice
-    cache = render_cache(runtime)
+    cache = runtime.render_cache
     before = cache.renders
     for index in range(len(wheel.prizes)):
         assert not (await media.wheel_spin(cache, wheel, index)).gif.rendered

@@ -95,7 +95,7 @@ class InProcessQueue(JobQueue):
         handle: asyncio.TimerHandle | None = None
 
         def fire() -> None:
-            self._timers.discard(handle)  # type: ignore[arg-type]
+            self._timers.discard(handle)
             self._queue.put_nowait(job)
 
         handle = loop.call_later(delay, fire)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -16,7 +18,9 @@ log = logging.getLogger("bot.locks")
 
 
 class RedisLocks(LockManager):
-    """`SET NX PX` with a random token; the key expires after `timeout` if the holder dies.
+    """`SET NX PX` with a random token, held as a lease: the key expires `timeout` seconds
+    after its holder stopped renewing it, so a killed worker's users wait seconds, not
+    minutes. While the holder lives, the lease is renewed every third of `timeout`.
 
     `sleep` is how often a waiter retries. Releasing a lock that already expired (the body ran
     longer than `timeout`) is logged instead of raised: the work is done, and failing the job
@@ -46,10 +50,28 @@ class RedisLocks(LockManager):
         )
         if not await lock.acquire():
             raise LockTimeout(name)
+        renew = asyncio.create_task(_renew(lock, name, expire), name=f"lock-renew:{name}")
         try:
             yield
         finally:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
             try:
                 await lock.release()
             except LockError:
-                log.warning("lock %s expired before release (held over %.1fs)", name, expire)
+                log.warning("lock %s expired before release (lease %.1fs)", name, expire)
+
+
+async def _renew(lock: Lock, name: str, lease: float) -> None:
+    """Renew the lease while the holder runs; a lease lost (Redis restarted, a long stall)
+    is logged once and not taken back: someone else may hold it now."""
+    while True:
+        await asyncio.sleep(lease / 3)
+        try:
+            await lock.reacquire()
+        except LockError:
+            log.warning("lock %s: lease lost while held", name)
+            return
+        except Exception as exc:  # Redis unreachable: keep trying while the lease lasts
+            log.debug("lock %s: lease not renewed: %r", name, exc)

@@ -62,7 +62,7 @@ def dump_job(name: str, args: tuple[Any, ...], enqueue_time_ms: int) -> str:
     default) and by older versions still run.
     """
     check_plain(args)
-    data = {"t": None, "f": name, "a": args, "k": {}, "et": enqueue_time_ms}
+    data: dict[str, Any] = {"t": None, "f": name, "a": args, "k": {}, "et": enqueue_time_ms}
     return fastjson.dumps(data)
 
 
@@ -119,8 +119,9 @@ class ArqQueue(JobQueue):
     def register(self, name: str, func_: JobFunc, *, max_tries: int = 20) -> None:
         if self._worker is not None:
             raise RuntimeError(f"register job {name!r} before the queue starts")
+        wrapped: Any = _wrap(func_, len(self._prefix))  # arq's WorkerCoroutine, loosely typed
         self._functions[name] = func(
-            _wrap(func_, len(self._prefix)), name=name, max_tries=max(max_tries, 1), keep_result=0
+            wrapped, name=name, max_tries=max(max_tries, 1), keep_result=0
         )
 
     def schedule(self, name: str, func_: JobFunc, *, every_seconds: float) -> None:
@@ -150,7 +151,7 @@ class ArqQueue(JobQueue):
             return 0
         now_ms = int(time.time() * 1000)
         batch = [(self._job_key(job_id), dump_job(name, args, now_ms)) for args, job_id in jobs]
-        argv = [
+        argv: list[Any] = [
             self._arq.expires_extra_ms,
             now_ms,
             job_key_prefix,

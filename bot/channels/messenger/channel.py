@@ -15,16 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.channels.base import (
-    Channel,
-    OutboundRequest,
-    PermanentDeliveryError,
-    Profile,
-    TransientDeliveryError,
-)
+from bot.apiclient.http import SharedHttp
 from bot.channels.messenger import renderer
 from bot.channels.messenger.client import GraphClient
 from bot.channels.messenger.errors import (
+    GraphNetworkError,
     InvalidTokenError,
     MessengerError,
     OutsideWindowError,
@@ -41,16 +36,20 @@ from bot.channels.messenger.parser import parse_item
 from bot.channels.messenger.profiles import fetch_profile
 from bot.channels.messenger.receipts import METADATA_PREFIX, apply_receipt
 from bot.channels.messenger.types import MessagingItem
-from bot.channels.messenger.webhook import setup_webhook_routes
+from bot.channels.messenger.webhook import MessengerWebhook, setup_webhook_routes
 from bot.channels.messenger.window import window_refusal
+from bot.contracts.channel import Channel, Profile
+from bot.contracts.contacts import touch_contact
+from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.contracts.inbox import Ingest
+from bot.contracts.outbound import OutboundRequest
 from bot.core.events import Event
 from bot.core.messages import OutboundMessage
 from bot.models import Contact
-from bot.pipeline.inbox import touch_contact
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.models import OutboxMessage
-    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.channels.messenger")
 
@@ -62,10 +61,9 @@ USER_ACTIONS = frozenset({"message", "postback", "referral"})
 class MessengerChannel(Channel):
     name = "messenger"
 
-    def __init__(self, runtime: Runtime) -> None:
-        super().__init__(runtime)
-        self.settings = runtime.settings
-        self._client: GraphClient | None = None
+    def __init__(self, settings: Settings, *, http: SharedHttp) -> None:
+        self.settings = settings
+        self.client = GraphClient.from_settings(settings, http=http)
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -86,22 +84,18 @@ class MessengerChannel(Channel):
         """Entries for other Pages (one app, several Pages) are not ours."""
         return self.settings.FB_PAGE_ID or None
 
-    @property
-    def client(self) -> GraphClient:
-        if self._client is None:
-            raise RuntimeError("MessengerChannel.start() has not run")
-        return self._client
-
-    @classmethod
-    def setup_routes(cls, app: web.Application) -> None:
-        setup_webhook_routes(app)
-
-    async def start(self) -> None:
-        self._client = GraphClient.from_settings(self.settings, http=self.runtime.http)
+    def setup_routes(self, app: web.Application, ingest: Ingest) -> None:
+        views = MessengerWebhook(
+            ingest,
+            verify_token=self.settings.FB_VERIFY_TOKEN,
+            key=self.webhook_key,
+            account_id=self.account_id,
+            only_page=self.page_filter,
+        )
+        setup_webhook_routes(app, views)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
+        await self.client.close()
 
     # -- inbound -------------------------------------------------------------------------
     async def to_events(self, item: dict[str, Any]) -> list[Event]:
@@ -111,7 +105,7 @@ class MessengerChannel(Channel):
                 # Another app (e.g. the Page inbox) owns the thread, but the person's action
                 # still opens the Page's 24-hour window.
                 parsed = MessagingItem.model_validate(item["item"])
-                await touch_contact("messenger", self.account_id, parsed.user_id or "", None)
+                await touch_contact("messenger", self.account_id, parsed.user_id or "")
             return []
         if kind in RECEIPT_KINDS:
             await apply_receipt(MessagingItem.model_validate(item["item"]), self.account_id)
@@ -166,6 +160,10 @@ class MessengerChannel(Channel):
             return PermanentDeliveryError(f"outside the 24-hour window (Graph): {reason}")
         if isinstance(exc, UserUnavailableError):
             return PermanentDeliveryError(f"person unavailable: {reason}", unreachable=True)
+        if isinstance(exc, GraphNetworkError) and exc.maybe_delivered:
+            # Tried again later with the same metadata: an echo of the first try, if it did
+            # arrive, marks the row sent before the retry (`deliver`).
+            return TransientDeliveryError(f"may have been delivered: {reason}")
         if exc.transient:
             return TransientDeliveryError(reason)
         log.warning("messenger send %s refused: %s", row.id, reason)
@@ -184,13 +182,13 @@ class MessengerChannel(Channel):
         """A sender action right now (outside the outbox: it is worthless when late)."""
         if self.sandbox:
             return
-        await self.client(SendAction(recipient_id=user_id, action=action))  # type: ignore[arg-type]
+        await self.client(SendAction(recipient_id=user_id, action=action))
 
     async def upload(
         self, *, url: str | None = None, file: FilePart | None = None, kind: str = "image"
     ) -> str:
         """Upload a reusable asset; pass the id as `channel_data["messenger"]["attachment_id"]`."""
-        return await self.client(UploadAttachment(type=kind, url=url, file=file))  # type: ignore[arg-type]
+        return await self.client(UploadAttachment(type=kind, url=url, file=file))
 
 
 async def _remember_sandbox_name(account_id: str, user_id: str, raw: Any) -> None:

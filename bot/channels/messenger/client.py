@@ -3,20 +3,19 @@
 The token travels as `access_token` with its `appsecret_proof` (hex HMAC-SHA256 of the token
 keyed by the App Secret), so a leaked token alone cannot call the API when the app requires
 proofs. A quick transient failure (Graph codes 1/2/1200, 5xx, connection error, timeout) is
-retried once or twice in the call; rate limits and longer outages are the outbox's job, which
-keeps the message and backs off for hours.
+retried once or twice in the call when it certainly did not reach Graph (a timeout may
+have been delivered: `bot.apiclient.retry`); rate limits and longer outages are the
+outbox's job, which keeps the message and backs off for hours.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
-import random
-from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.apiclient.proof import appsecret_proof
+from bot.apiclient.retry import RetryPolicy
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.errors import MessengerError
 from bot.channels.messenger.methods.base import GraphMethod
@@ -25,22 +24,6 @@ from bot.settings import Settings
 
 R = TypeVar("R")
 log = logging.getLogger("bot.channels.messenger.client")
-
-
-def appsecret_proof(app_secret: str, token: str) -> str:
-    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """In-call retries for `retry_in_call` errors: `attempts` tries in total."""
-
-    attempts: int = 2
-    base: float = 0.2
-    cap: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0.0, min(self.cap, self.base * 2**attempt))
 
 
 class GraphClient:
@@ -55,7 +38,7 @@ class GraphClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.session = session
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(attempts=2)
         self._credentials = {"access_token": page_token}
         if app_secret:
             self._credentials["appsecret_proof"] = appsecret_proof(app_secret, page_token)

@@ -26,14 +26,21 @@ class MessengerError(Exception):
     """Base of everything the Messenger client raises."""
 
     transient: ClassVar[bool] = False  # the outbox should keep the message and retry later
-    retry_in_call: ClassVar[bool] = False  # worth a quick retry inside the same call
+    retry_in_call: bool = False  # worth a quick retry inside the same call
 
 
 class GraphNetworkError(MessengerError):
-    """No usable answer: timeout, connection error, or a non-JSON body from a proxy."""
+    """No usable answer: timeout, connection error, or a non-JSON body from a proxy.
+
+    `maybe_delivered`: the request may have reached Graph; not retried inside the call.
+    """
 
     transient = True
-    retry_in_call = True
+
+    def __init__(self, reason: str, *, maybe_delivered: bool = True) -> None:
+        super().__init__(reason)
+        self.maybe_delivered = maybe_delivered
+        self.retry_in_call = not maybe_delivered
 
 
 class GraphAPIError(MessengerError):

@@ -66,9 +66,11 @@ def parse_item(body: dict[str, Any], account_id: str) -> tuple[MessagingItem, li
             )
         ]
     if item.referral is not None and item.referral.ref:
-        ref = item.referral
+        referral = item.referral
         return item, [
-            ReferralEvent(event_id=fallback_id, ref=ref.ref or "", source=ref.source, **common)
+            ReferralEvent(
+                event_id=fallback_id, ref=referral.ref or "", source=referral.source, **common
+            )
         ]
     if item.optin is not None:
         optin = item.optin
@@ -88,7 +90,7 @@ def parse_item(body: dict[str, Any], account_id: str) -> tuple[MessagingItem, li
         return item, [
             ReactionEvent(
                 event_id=f"reaction:{psid}:{r.mid}:{r.action}:{item.timestamp}",
-                message_id=r.mid,
+                message_id=r.mid or "",
                 reaction=r.reaction or r.emoji or "",
                 action=r.action,
                 **common,

@@ -12,9 +12,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.channels.base import Profile
 from bot.channels.messenger.errors import MessengerError
 from bot.channels.messenger.methods import GetUserProfile
+from bot.contracts.channel import Profile
 from bot.models import Contact
 
 if TYPE_CHECKING:

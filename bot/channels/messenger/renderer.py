@@ -30,8 +30,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.base import OutboundRequest
 from bot.channels.messenger import limits as L
+from bot.contracts.outbound import OutboundRequest
 from bot.core.messages import (
     Button,
     Card,

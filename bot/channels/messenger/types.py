@@ -22,10 +22,16 @@ def _to_int(value: Any) -> Any:
     return value
 
 
+def _none_to_list(value: Any) -> Any:
+    """Meta sometimes sends `"attachments": null`: an empty list, not a broken item."""
+    return [] if value is None else value
+
+
 ID_MAX = 256
 TEXT_MAX = 20_000
+MILLIS_MAX = 10**14  # the year 5138: anything later is not a timestamp
 Id = Annotated[str, BeforeValidator(_to_str), Field(max_length=ID_MAX)]
-Millis = Annotated[int, BeforeValidator(_to_int)]
+Millis = Annotated[int, BeforeValidator(_to_int), Field(ge=0, le=MILLIS_MAX)]
 ShortText = Annotated[str, Field(max_length=TEXT_MAX)]
 
 
@@ -73,7 +79,9 @@ class Message(_Model):
     metadata: ShortText | None = None
     quick_reply: QuickReply | None = None
     reply_to: ReplyTo | None = None
-    attachments: list[MessageAttachment] = Field(default_factory=list, max_length=100)
+    attachments: Annotated[
+        list[MessageAttachment], BeforeValidator(_none_to_list), Field(max_length=100)
+    ] = Field(default_factory=list)
 
 
 class Referral(_Model):
@@ -100,14 +108,16 @@ class Optin(_Model):
 
 
 class Reaction(_Model):
-    mid: Id
+    mid: Id | None = None  # some reactions come without the message id
     action: str = "react"
     reaction: str | None = None
     emoji: str | None = None
 
 
 class DeliveryReceipt(_Model):
-    mids: list[Id] = Field(default_factory=list, max_length=1000)
+    mids: Annotated[list[Id], BeforeValidator(_none_to_list), Field(max_length=1000)] = Field(
+        default_factory=list
+    )
     watermark: Millis = 0
 
 

@@ -10,20 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from bot import fastjson
-from bot.appkeys import RUNTIME
-from bot.channels.base import InboxItem
 from bot.channels.messenger.signature import HEADER, signature_ok
-from bot.channels.messenger.types import ID_MAX, TEXT_MAX, MessagingItem
-from bot.pipeline.inbox import ingest
-
-if TYPE_CHECKING:
-    from bot.channels.messenger.channel import MessengerChannel
+from bot.channels.messenger.types import ID_MAX, MILLIS_MAX, TEXT_MAX, MessagingItem
+from bot.contracts.inbox import InboxItem, Ingest
 
 log = logging.getLogger("bot.channels.messenger.webhook")
 
@@ -31,41 +26,57 @@ PATH = "/webhooks/messenger"
 KEY_MAX = 191  # inbox_event.dedupe_key
 
 
-def _channel(request: web.Request) -> MessengerChannel:
-    return request.app[RUNTIME].channels["messenger"]  # type: ignore[return-value]
+class MessengerWebhook:
+    """The routes' views: the Page's secrets and ids, the process's ingest.
 
+    `verify_token`: the handshake's; `key`: the HMAC key of `X-Hub-Signature-256`;
+    `only_page`: entries for other Pages (one app, several Pages) are not ours.
+    """
 
-async def handshake(request: web.Request) -> web.Response:
-    """Meta's subscription check: echo `hub.challenge` only for our verify token."""
-    expected = _channel(request).settings.FB_VERIFY_TOKEN
-    token = request.query.get("hub.verify_token", "")
-    mode_ok = request.query.get("hub.mode") == "subscribe"
-    token_ok = bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
-    if not (mode_ok and token_ok):
-        log.warning("messenger webhook handshake refused (mode or verify token wrong)")
-        raise web.HTTPForbidden(text="forbidden")
-    return web.Response(text=request.query.get("hub.challenge", ""), content_type="text/plain")
+    def __init__(
+        self,
+        ingest: Ingest,
+        *,
+        verify_token: str,
+        key: str,
+        account_id: str,
+        only_page: str | None,
+    ) -> None:
+        self.ingest = ingest
+        self.verify_token = verify_token
+        self.key = key
+        self.account_id = account_id
+        self.only_page = only_page
 
+    async def handshake(self, request: web.Request) -> web.Response:
+        """Meta's subscription check: echo `hub.challenge` only for our verify token."""
+        expected = self.verify_token
+        token = request.query.get("hub.verify_token", "")
+        mode_ok = request.query.get("hub.mode") == "subscribe"
+        token_ok = bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+        if not (mode_ok and token_ok):
+            log.warning("messenger webhook handshake refused (mode or verify token wrong)")
+            raise web.HTTPForbidden(text="forbidden")
+        return web.Response(text=request.query.get("hub.challenge", ""), content_type="text/plain")
 
-async def receive(request: web.Request) -> web.Response:
-    channel = _channel(request)
-    raw = await request.read()
-    if not signature_ok(channel.webhook_key, raw, request.headers.get(HEADER)):
-        log.warning("messenger webhook: missing or wrong %s, ignored", HEADER)
-        raise web.HTTPForbidden(text="bad signature")
-    try:
-        envelope = fastjson.loads(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(text="body is not JSON") from None
-    if not isinstance(envelope, dict):
-        raise web.HTTPBadRequest(text="body is not a JSON object")
-    if envelope.get("object") != "page":
-        log.info("messenger webhook: object %r ignored", envelope.get("object"))
-        return web.Response(text="IGNORED")
-    items = split_envelope(envelope, channel.account_id, only_page=channel.page_filter)
-    new = await ingest(request.app[RUNTIME], "messenger", items)
-    log.debug("messenger webhook: %d item(s), %d new", len(items), new)
-    return web.Response(text="EVENT_RECEIVED")
+    async def receive(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not signature_ok(self.key, raw, request.headers.get(HEADER)):
+            log.warning("messenger webhook: missing or wrong %s, ignored", HEADER)
+            raise web.HTTPForbidden(text="bad signature")
+        try:
+            envelope = fastjson.loads(raw)
+        except ValueError:
+            raise web.HTTPBadRequest(text="body is not JSON") from None
+        if not isinstance(envelope, dict):
+            raise web.HTTPBadRequest(text="body is not a JSON object")
+        if envelope.get("object") != "page":
+            log.info("messenger webhook: object %r ignored", str(envelope.get("object"))[:32])
+            return web.Response(text="IGNORED")
+        items = split_envelope(envelope, self.account_id, only_page=self.only_page)
+        new = await self.ingest.submit("messenger", items)
+        log.debug("messenger webhook: %d item(s), %d new", len(items), new)
+        return web.Response(text="EVENT_RECEIVED")
 
 
 def split_envelope(
@@ -137,6 +148,8 @@ def _plain_message(raw: dict[str, Any]) -> tuple[str, str] | None:
         and recipient.keys() <= _PLAIN_PARTY
     ):
         return None
+    if not 0 <= stamp <= MILLIS_MAX:
+        return None  # the model decides (and refuses it)
     psid, mid = sender.get("id"), message.get("mid")
     text, page = message.get("text", ""), recipient.get("id", "")
     for value, limit in ((psid, ID_MAX), (mid, ID_MAX), (page, ID_MAX), (text, TEXT_MAX)):
@@ -164,14 +177,16 @@ def _validated_item(raw: dict[str, Any], account_id: str, *, standby: bool) -> I
     return InboxItem(
         account_id=account_id,
         user_id=user_id,
-        dedupe_key=dedupe_key(parsed, name),
+        dedupe_key=dedupe_key(parsed, name, raw),
         event_name=name,
         body={"kind": kind, "standby": standby, "item": raw},
     )
 
 
-def dedupe_key(item: MessagingItem, name: str) -> str:
-    """The platform id where there is one (`mid`), else PSID + kind + timestamp."""
+def dedupe_key(item: MessagingItem, name: str, raw: dict[str, Any] | None = None) -> str:
+    """The platform id where there is one (`mid`), else PSID + kind + timestamp; events of
+    no kind we know (`other`) also name the keys they carry, so a `message_request` and a
+    `policy_enforcement` of one moment stay two events."""
     psid, ts = item.user_id, item.timestamp
     if item.message is not None and item.message.mid:
         key = f"{name}:{item.message.mid}"
@@ -185,9 +200,15 @@ def dedupe_key(item: MessagingItem, name: str) -> str:
         key = f"{name}:{psid}:{item.read.watermark}"
     elif item.message_edit is not None:
         key = f"{name}:{item.message_edit.mid}:{item.message_edit.num_edit}"
+    elif item.kind == "other":
+        keys = "+".join(sorted(k for k in raw or {} if k not in _ENVELOPE_KEYS))
+        key = f"{name}:{keys}:{psid}:{ts}"
     else:
         key = f"{name}:{psid}:{ts}"
     return _bounded(key, name)
+
+
+_ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
 
 
 def _bounded(key: str, name: str) -> str:
@@ -197,6 +218,6 @@ def _bounded(key: str, name: str) -> str:
     return key
 
 
-def setup_webhook_routes(app: web.Application) -> None:
-    app.router.add_get(PATH, handshake)
-    app.router.add_post(PATH, receive)
+def setup_webhook_routes(app: web.Application, views: MessengerWebhook) -> None:
+    app.router.add_get(PATH, views.handshake)
+    app.router.add_post(PATH, views.receive)

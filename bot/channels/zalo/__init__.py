@@ -9,8 +9,9 @@ in the DB), `mac.py` + `webhook.py` (inbound), `parser.py` + `inbound.py` (→ n
 `renderer.py` + `delivery.py` (neutral messages → Zalo), `channel.py` (the pipeline adapter).
 """
 
+from bot.apiclient.retry import RetryPolicy
 from bot.channels.zalo.api_server import ZaloAPIServer
-from bot.channels.zalo.client import RetryPolicy, ZaloClient
+from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.session import AiohttpSession, BaseSession
 
 __all__ = ["AiohttpSession", "BaseSession", "RetryPolicy", "ZaloAPIServer", "ZaloClient"]

@@ -29,4 +29,5 @@ class ZaloAPIServer:
         )
 
     def url(self, server: ServerName, path: str) -> str:
-        return getattr(self, server) + "/" + path.lstrip("/")
+        base: str = getattr(self, server)
+        return base + "/" + path.lstrip("/")

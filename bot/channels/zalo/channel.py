@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.channels.base import Channel, InboxItem, OutboundRequest, Profile
+from bot.apiclient.http import SharedHttp
+from bot.backends.base import KeyValue, LockManager
 from bot.channels.zalo import delivery, profiles
 from bot.channels.zalo.api_server import ZaloAPIServer
 from bot.channels.zalo.client import ZaloClient
@@ -41,13 +42,16 @@ from bot.channels.zalo.types.events import (
     WebhookEvent,
 )
 from bot.channels.zalo.webhook import setup_webhook
+from bot.contracts.channel import Channel, Profile
+from bot.contracts.inbox import InboxItem, Ingest
+from bot.contracts.outbound import OutboundRequest
 from bot.core.events import Event
 from bot.core.messages import OutboundMessage
 from bot.models import Contact
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.models import OutboxMessage
-    from bot.runtime import Runtime
 
 log = logging.getLogger("bot.channels.zalo")
 
@@ -59,17 +63,19 @@ _CODE = re.compile(r"^zalo (-\d+):")
 class ZaloChannel(Channel):
     name = "zalo"
 
-    def __init__(self, runtime: Runtime) -> None:
-        super().__init__(runtime)
-        s = self.settings = runtime.settings
+    def __init__(
+        self, settings: Settings, *, http: SharedHttp, kv: KeyValue, locks: LockManager
+    ) -> None:
+        s = self.settings = settings
+        self.kv = kv  # numbered-choice memory (`delivery.remember_choices`)
         self.api = ZaloAPIServer.from_settings(s)
-        self.session = AiohttpSession(self.api, http=getattr(runtime, "http", None))
+        self.session = AiohttpSession(self.api, http=http)
         self.tokens = TokenManager(
             account_id=self.account_id,
             app_id=s.ZALO_APP_ID,
             app_secret=s.ZALO_APP_SECRET,
             session=self.session,
-            locks=runtime.backends.locks,
+            locks=locks,
             seed_access_token=s.ZALO_OA_ACCESS_TOKEN,
             seed_refresh_token=s.ZALO_OA_REFRESH_TOKEN,
         )
@@ -89,9 +95,14 @@ class ZaloChannel(Channel):
     def sandbox(self) -> bool:
         return not self.settings.zalo_configured
 
-    @classmethod
-    def setup_routes(cls, app: web.Application) -> None:
-        setup_webhook(app)
+    def setup_routes(self, app: web.Application, ingest: Ingest) -> None:
+        setup_webhook(
+            app,
+            ingest,
+            verifier=self.verifier,
+            account_for=self.account_for,
+            max_body=self.settings.WEBHOOK_MAX_BODY_BYTES,
+        )
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -163,7 +174,7 @@ class ZaloChannel(Channel):
 
     async def _take_choices(self, account: str, user_id: str) -> dict[str, tuple[str, str]]:
         """The numbered fallback applies to the user's next message only."""
-        kv = self.runtime.backends.kv
+        kv = self.kv
         key = delivery.choices_key(account, user_id)
         raw = await kv.get(key)
         if raw is None:
@@ -192,13 +203,15 @@ class ZaloChannel(Channel):
         return self.renderer.render(messages, user_id=user_id, reply_to=reply_to)
 
     async def deliver(self, row: OutboxMessage) -> str | None:
-        return await delivery.deliver(self, row)
+        return await delivery.deliver(self.client, self.kv, row)
 
     async def deliver_sandbox(self, row: OutboxMessage) -> str:
-        return await delivery.deliver_sandbox(self, row)
+        return await delivery.deliver_sandbox(self.kv, row)
 
     async def get_profile(self, user_id: str) -> Profile:
-        return await profiles.get_profile(self, user_id)
+        return await profiles.get_profile(
+            self.client, self.account_id, user_id, sandbox=self.sandbox
+        )
 
 
 def _is_interaction(event: WebhookEvent) -> bool:

@@ -1,8 +1,9 @@
 """`ZaloClient`: `await client(method)` → session, with the two recoveries Zalo needs.
 
 * A token error (-216/-220, ZNS -124) refreshes the OA token once and retries once.
-* A transient failure (-32, -200, HTTP 5xx/429, timeout, connection error) is retried a few
-  times with exponential backoff and full jitter. The bound is small on purpose: longer
+* A failure that certainly did not reach Zalo (-32, -200, HTTP 429, a connection that
+  could not be made) is retried a few times with exponential backoff and full jitter; a
+  timeout or 5xx, which may have been delivered, is not (`bot.apiclient.retry`). Longer
   outages are the outbox's job, which keeps the message and tries again for hours.
 
 Everything else is raised to the caller as its typed exception.
@@ -12,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from bot.apiclient.retry import RetryPolicy
 from bot.channels.zalo.exceptions import ZaloError, ZaloTokenError
 from bot.channels.zalo.methods.base import ZaloMethod
 from bot.channels.zalo.session.base import BaseSession
@@ -28,19 +28,6 @@ class TokenSource(Protocol):
     async def access_token(self) -> str: ...
 
     async def refresh(self, stale: str) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """In-call retries for transient failures: `attempts` tries in total."""
-
-    attempts: int = 3
-    base: float = 0.2
-    cap: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        """Full jitter over an exponential ceiling (attempt 0 is the first retry)."""
-        return random.uniform(0.0, min(self.cap, self.base * 2**attempt))
 
 
 class ZaloClient:

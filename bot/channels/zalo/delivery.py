@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
-from bot.channels.base import PermanentDeliveryError, TransientDeliveryError
+from bot.backends.base import KeyValue
+from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.exceptions import (
     ZaloAPIError,
     ZaloError,
@@ -34,10 +35,8 @@ from bot.channels.zalo.exceptions import (
     ZaloTransientError,
 )
 from bot.channels.zalo.methods.messages import SendMessage
+from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.models import Contact, OutboxMessage
-
-if TYPE_CHECKING:
-    from bot.channels.zalo.channel import ZaloChannel
 
 log = logging.getLogger("bot.channels.zalo.delivery")
 
@@ -71,7 +70,7 @@ async def check_window(row: OutboxMessage) -> None:
         )
 
 
-async def deliver(channel: ZaloChannel, row: OutboxMessage) -> str | None:
+async def deliver(client: ZaloClient, kv: KeyValue, row: OutboxMessage) -> str | None:
     await check_window(row)
     payload = dict(row.payload)
     choices = payload.pop("choices", None)
@@ -82,26 +81,26 @@ async def deliver(channel: ZaloChannel, row: OutboxMessage) -> str | None:
             f"invalid stored Zalo message: {exc.error_count()} errors"
         ) from None
     try:
-        result = await channel.client(method)
+        result = await client(method)
     except ZaloError as exc:
         raise outcome(exc, row) from None
-    await remember_choices(channel, row, choices)
+    await remember_choices(kv, row, choices)
     return result.message_id
 
 
-async def remember_choices(channel: ZaloChannel, row: OutboxMessage, choices: Any) -> None:
+async def remember_choices(kv: KeyValue, row: OutboxMessage, choices: Any) -> None:
     """A delivered numbered list makes the user's next "1", "2", … mean its buttons."""
     if isinstance(choices, dict) and choices:
-        await channel.runtime.backends.kv.set(
+        await kv.set(
             choices_key(row.account_id, row.user_id),
             json.dumps(choices, ensure_ascii=False),
             ttl=CHOICES_TTL,
         )
 
 
-async def deliver_sandbox(channel: ZaloChannel, row: OutboxMessage) -> str:
+async def deliver_sandbox(kv: KeyValue, row: OutboxMessage) -> str:
     """Sandbox mode: no HTTP, but the same side effects as a real delivery."""
-    await remember_choices(channel, row, row.payload.get("choices"))
+    await remember_choices(kv, row, row.payload.get("choices"))
     return f"sandbox-{row.id}"
 
 
@@ -114,7 +113,9 @@ def outcome(exc: ZaloError, row: OutboxMessage) -> Exception:
     if isinstance(exc, ZaloTransientError):
         return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
     if isinstance(exc, ZaloNetworkError):
-        return TransientDeliveryError(exc.reason)
+        # Tried again later, not now; the reason says when the first try may have arrived.
+        prefix = "may have been delivered: " if exc.maybe_delivered else ""
+        return TransientDeliveryError(prefix + exc.reason)
     if isinstance(exc, ZaloTokenError | ZaloTokenUnavailable):
         log.error("zalo outbox %s waits for a usable OA token: %s", row.id, exc)
         return TransientDeliveryError(f"token: {exc}"[:250], retry_after=TOKEN_RETRY)

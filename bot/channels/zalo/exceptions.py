@@ -22,18 +22,22 @@ NIGHT_ENDS_HOUR = 6  # promotional sends are refused 22:00-06:00 Vietnam time
 class ZaloError(Exception):
     """Base of everything the Zalo client raises."""
 
-    retry_in_call: ClassVar[bool] = False  # worth a quick retry inside the same call
+    retry_in_call: bool = False  # worth a quick retry inside the same call
 
 
 class ZaloNetworkError(ZaloError):
-    """No usable answer: connection refused or reset, timeout, HTTP 5xx or 429, not JSON."""
+    """No usable answer: connection refused or reset, timeout, HTTP 5xx or 429, not JSON.
 
-    retry_in_call = True
+    `maybe_delivered`: the request may have reached Zalo (a timeout, a reset, a 5xx); such a
+    call is not retried inside the call (`bot.apiclient.retry`).
+    """
 
-    def __init__(self, reason: str, *, status: int = 0) -> None:
+    def __init__(self, reason: str, *, status: int = 0, maybe_delivered: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.maybe_delivered = maybe_delivered
+        self.retry_in_call = not maybe_delivered
 
 
 class ZaloResponseError(ZaloError):

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.channels.base import InboxItem
 from bot.channels.zalo.types.events import (
     BY_NAME,
     Echo,
@@ -25,6 +24,7 @@ from bot.channels.zalo.types.events import (
     UserReaction,
     WebhookEvent,
 )
+from bot.contracts.inbox import InboxItem
 
 log = logging.getLogger("bot.channels.zalo.parser")
 
@@ -63,13 +63,14 @@ def _unknown(body: dict[str, Any], invalid: str | None) -> UnknownEvent:
 def dedupe_key(event: WebhookEvent) -> str:
     """The platform message id where it names this very event, else a derived key.
 
-    User messages and echoes carry their own `msg_id`. Receipts, seen marks and reactions
-    carry the id of *another* message (the echo of one of our messages has the same id as its
-    receipt), so their keys are derived: event name, user, ids and timestamp.
+    User messages and echoes carry their own `msg_id` (keyed with the event name, as one id
+    may come with two event names). Receipts, seen marks and reactions carry the id of
+    *another* message (the echo of one of our messages has the same id as its receipt), so
+    their keys are derived: event name, user, ids and timestamp.
     """
     name, user = event.event_name, event.user_id
     if isinstance(event, UserMessage | Echo) and event.msg_id:
-        key = event.msg_id
+        key = f"{name}:{event.msg_id}"  # one message id may come with two event names
     elif isinstance(event, Receipt):
         key = f"{name}:{user}:{'+'.join(sorted(event.message_ids))}"
     elif isinstance(event, UserReaction | OAReaction):

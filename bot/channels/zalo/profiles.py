@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.channels.base import Profile
+from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.exceptions import ZaloError
 from bot.channels.zalo.methods.users import GetUserDetail
+from bot.contracts.channel import Profile
 from bot.models import Contact
-
-if TYPE_CHECKING:
-    from bot.channels.zalo.channel import ZaloChannel
 
 log = logging.getLogger("bot.channels.zalo.profiles")
 
@@ -32,20 +30,22 @@ def _cached(contact: Contact | None) -> Profile:
     return Profile(name=contact.display_name, user_id_by_app=contact.user_id_by_app)
 
 
-async def get_profile(channel: ZaloChannel, user_id: str) -> Profile:
-    contact = await Contact.get_or_none(
-        channel="zalo", account_id=channel.account_id, user_id=user_id
-    )
+async def get_profile(
+    client: ZaloClient, account_id: str, user_id: str, *, sandbox: bool
+) -> Profile:
+    """The cached profile, refreshed from Zalo when older than `PROFILE_TTL` (never in
+    sandbox mode, which has no Zalo to ask)."""
+    contact = await Contact.get_or_none(channel="zalo", account_id=account_id, user_id=user_id)
     now = datetime.now(UTC)
     fresh = (
         contact is not None
         and contact.profile_fetched_at is not None
         and now - contact.profile_fetched_at < PROFILE_TTL
     )
-    if fresh or channel.sandbox:
+    if fresh or sandbox:
         return _cached(contact)
     try:
-        detail = await channel.client(GetUserDetail(user_id=user_id))
+        detail = await client(GetUserDetail(user_id=user_id))
     except ZaloError as exc:
         log.warning("zalo profile of %s unavailable: %s", user_id, exc)
         return _cached(contact)
@@ -55,7 +55,7 @@ async def get_profile(channel: ZaloChannel, user_id: str) -> Profile:
         updates["is_follower"] = detail.user_is_follower
     if contact is None:
         contact, _ = await Contact.get_or_create(
-            channel="zalo", account_id=channel.account_id, user_id=user_id
+            channel="zalo", account_id=account_id, user_id=user_id
         )
     if detail.user_id_by_app and not contact.user_id_by_app:
         updates["user_id_by_app"] = detail.user_id_by_app

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.base import OutboundRequest
 from bot.channels.zalo.inbound import encode_payload
 from bot.channels.zalo.textsplit import nfc, split_tail, split_text, split_title
 from bot.channels.zalo.types.outbound import (
@@ -40,6 +39,7 @@ from bot.channels.zalo.types.outbound import (
     TITLE_MAX,
     Message,
 )
+from bot.contracts.outbound import OutboundRequest
 from bot.core.messages import (
     Button,
     Card,

@@ -49,7 +49,7 @@ class And(Filter):
         items: list[FilterObject] = []
         for flt in filters:
             items.extend(flt.filters if isinstance(flt, And) else (as_filter(flt),))
-        self.filters = tuple(items)
+        self.filters: tuple[FilterObject, ...] = tuple(items)
         self.provides = frozenset().union(*(f.provides for f in self.filters))
 
     def needs(self) -> frozenset[str]:
@@ -80,7 +80,7 @@ class Or(Filter):
         items: list[FilterObject] = []
         for flt in filters:
             items.extend(flt.filters if isinstance(flt, Or) else (as_filter(flt),))
-        self.filters = tuple(items)
+        self.filters: tuple[FilterObject, ...] = tuple(items)
         self.provides = frozenset.intersection(*(frozenset(f.provides) for f in self.filters))
 
     def needs(self) -> frozenset[str]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -87,22 +90,62 @@ async def test_memory_locks_are_pruned() -> None:
 
 
 @pytest.mark.parametrize("kind", ["redis"], indirect=True)
-async def test_redis_lock_expires_after_timeout(redis: Redis, redis_prefix: str) -> None:
+async def test_a_living_holder_keeps_its_lease(redis: Redis | None, redis_prefix: str) -> None:
+    """The lease (`timeout`) is renewed while the holder runs, however long it takes."""
+    if redis is None:
+        pytest.skip("leases are Redis's: in-process locks die with their process")
     locks = RedisLocks(redis, prefix=redis_prefix, sleep=0.01)
-    held = asyncio.Event()
-    release = asyncio.Event()
-
-    async def stuck_holder() -> None:
-        async with locks.lock("job", timeout=0.2):
-            held.set()
-            await release.wait()
-
-    task = asyncio.create_task(stuck_holder())
-    await held.wait()
-    async with locks.lock("job", timeout=5, blocking_timeout=5):
-        assert not task.done()  # taken over while the first holder still "runs"
-        release.set()
-        await task  # its late release is logged, not raised, and doesn't free our lock
+    async with locks.lock("job", timeout=0.3):
+        await asyncio.sleep(1.0)  # more than three leases
         with pytest.raises(LockTimeout):
             async with locks.lock("job", blocking_timeout=0):
                 pass
+    async with locks.lock("job", blocking_timeout=0):  # released at once afterwards
+        pass
+
+
+ROOT = Path(__file__).resolve().parents[3]
+HOLDER = """
+import asyncio, sys
+from redis.asyncio import Redis
+from bot.backends.redis import RedisLocks
+
+async def main() -> None:
+    locks = RedisLocks(Redis.from_url(sys.argv[1]), prefix=sys.argv[2])
+    async with locks.lock("job", timeout=0.5):
+        print("held", flush=True)
+        await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_holders_lease_runs_out_within_its_length(
+    redis: Redis | None, redis_prefix: str, redis_url: str
+) -> None:
+    """`kill -9` of the process holding a lock: the next holder gets it one lease later."""
+    if redis is None:
+        pytest.skip("leases are Redis's: in-process locks die with their process")
+    locks = RedisLocks(redis, prefix=redis_prefix, sleep=0.01)
+    root = str(ROOT)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, redis_url, redis_prefix,
+        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": root},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert await asyncio.wait_for(proc.stdout.readline(), 20) == b"held\n"
+        with pytest.raises(LockTimeout):
+            async with locks.lock("job", blocking_timeout=0):
+                pass
+        proc.kill()
+        await proc.wait()
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        async with locks.lock("job", timeout=5, blocking_timeout=5):
+            waited = loop.time() - killed_at
+        assert waited < 1.5  # the lease (0.5 s), not minutes
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -17,10 +17,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
 from bot.core.router import Router
 from bot.models import InboxEvent, OutboxMessage
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME, Runtime
 from bot.settings import Settings
 from tests.fakes.graph_api import FakeGraph, Sent
 from tests.fakes.zalo_api import FakeZalo, SentMessage
@@ -221,11 +220,8 @@ async def _start(
     fb: FakeGraph,
     routers: Sequence[Router] = (),
 ) -> AsyncIterator[Bot]:
-    app = build_app(settings, routers=routers)
+    app = build_app(settings, routers=routers, consume=True)
     client = await aiohttp_client(app)
-    runtime = app[RUNTIME]
-    if settings.REDIS_URL:
-        await runtime.consume()
     yield Bot(client, zalo, fb)
 
 

@@ -21,9 +21,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
 from bot.content.schema import Content
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME, Runtime
 from bot.settings import Settings
 from tests.bot.handlers.test_games_content import write_content
 from tests.bot.handlers.test_games_screen import Out, Tap, messenger_out, zalo_out
@@ -96,7 +95,7 @@ class ChatUser:
 
 
 class Clock:
-    """The handlers' clock (`runtime.extras["clock"]`): moves only when the test says."""
+    """The handlers' clock (`build_app(clock=...)`): moves only when the test says."""
 
     def __init__(self, start: datetime = START) -> None:
         self.now = start
@@ -178,13 +177,10 @@ async def start_app(
     write_content(content_path, **content)
     async with FakeZalo() as zalo, FakeGraph() as fb:
         settings = both_settings(make_settings, zalo, fb, REDIS_URL=redis_url)
-        app = build_app(settings)
+        clock = Clock()
+        app = build_app(settings, clock=clock, consume=True)
         client = await aiohttp_client(app)
         runtime = app[RUNTIME]
-        if redis_url:
-            await runtime.consume()
-        clock = Clock()
-        runtime.extras["clock"] = clock
         try:
             yield GameApp(client, runtime, zalo, fb, clock)
         finally:

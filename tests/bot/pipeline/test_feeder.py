@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 import pytest
 
 from bot.pipeline.feeder import InboxFeeder, notify_channel
-from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxStore
+from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB
+from bot.pipeline.ingest.postgres import PostgresInboxWriter
 from bot.pipeline.priority import HandlerTurns
 from tests.helpers import messenger_row as item
 from tests.helpers import wait_for
@@ -58,15 +58,14 @@ class RecordingQueue:
 
 
 @pytest.fixture
-async def store() -> AsyncIterator[InboxStore]:
-    writer = InboxStore()
-    writer.notify_channel = notify_channel("test-feeder:")
+async def store() -> AsyncIterator[PostgresInboxWriter]:
+    writer = PostgresInboxWriter(notify_channel("test-feeder:"))
     yield writer
     await writer.close()
 
 
 async def test_the_insert_notifies_the_range_of_new_ids_once_per_batch(
-    pg: str, store: InboxStore
+    pg: str, store: PostgresInboxWriter
 ) -> None:
     heard: list[str] = []
     listener = await asyncpg.connect(pg)
@@ -84,14 +83,13 @@ async def test_the_insert_notifies_the_range_of_new_ids_once_per_batch(
 
 
 async def test_the_feeder_queues_pending_users_then_what_it_hears(
-    pg: str, store: InboxStore
+    pg: str, store: PostgresInboxWriter
 ) -> None:
-    quiet = InboxStore()  # rows stored before any feeder listened
+    quiet = PostgresInboxWriter()  # rows stored before any feeder listened
     before = await quiet.store([item("u1", "old1"), item("u1", "old2"), item("u9", "old3")])
     await quiet.close()
     queue = RecordingQueue()
-    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=None)
-    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    feeder = InboxFeeder(queue, store.notify_channel or "")  # type: ignore[arg-type]
     await feeder.start()
     try:
         await asyncio.wait_for(feeder.wait_listening(), 10)
@@ -118,11 +116,10 @@ async def test_the_feeder_queues_pending_users_then_what_it_hears(
 
 
 async def test_the_feeder_listens_again_after_its_connection_is_killed(
-    pg: str, store: InboxStore
+    pg: str, store: PostgresInboxWriter
 ) -> None:
     queue = RecordingQueue()
-    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=None)
-    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    feeder = InboxFeeder(queue, store.notify_channel or "")  # type: ignore[arg-type]
     await feeder.start()
     admin = await asyncpg.connect(pg)
     try:
@@ -152,7 +149,7 @@ async def test_the_feeder_listens_again_after_its_connection_is_killed(
 
 
 async def test_during_a_burst_one_drain_walks_the_rows_and_calm_queues_every_user(
-    pg: str, store: InboxStore
+    pg: str, store: PostgresInboxWriter
 ) -> None:
     pressed = [True]  # `serve`'s mark, as the worker's gate reads it
 
@@ -161,8 +158,7 @@ async def test_during_a_burst_one_drain_walks_the_rows_and_calm_queues_every_use
 
     queue = RecordingQueue()
     turns = HandlerTurns(is_pressed, max_wait=30)
-    runtime = SimpleNamespace(backends=SimpleNamespace(queue=queue), handler_turns=turns)
-    feeder = InboxFeeder(runtime, store.notify_channel or "")  # type: ignore[arg-type]
+    feeder = InboxFeeder(queue, store.notify_channel or "", pressed=turns.pressed)  # type: ignore[arg-type]
     await feeder.start()
     try:
         await asyncio.wait_for(feeder.wait_listening(), 10)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.channels.base import InboxItem
-from bot.pipeline.group_commit import GroupCommit, NewRows, Row, UserKey
+from bot.contracts.inbox import InboxItem
+from bot.pipeline.ingest.group_commit import GroupCommit, NewRows, Row, UserKey
 
 
 def item(user: str, key: str, account: str = "oa1") -> InboxItem:

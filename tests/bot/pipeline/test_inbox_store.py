@@ -7,9 +7,10 @@ import asyncio
 import asyncpg
 import pytest
 
-from bot.channels.base import InboxItem
+from bot.contracts.inbox import InboxItem
 from bot.models import InboxEvent
-from bot.pipeline.inbox import InboxStore, store_rows
+from bot.pipeline.ingest.postgres import PostgresInboxWriter
+from tests.helpers import store_rows
 
 
 async def store_items(channel: str, items: list[InboxItem]) -> list[InboxItem]:
@@ -56,7 +57,7 @@ async def test_the_writer_reuses_its_connections_and_survives_a_dead_one(
     connection killed while idle is replaced and the batch still stored (once)."""
     if not is_postgres:
         pytest.skip("held connections are a PostgreSQL feature (TEST_DATABASE_URL)")
-    writer = InboxStore()
+    writer = PostgresInboxWriter()
     try:
         await writer.store([("zalo", _item("h1"))])
         await writer.store([("zalo", _item("h2"))])

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from bot.backends.memory import InProcessQueue
-from bot.channels.base import InboxItem
+from bot.contracts.inbox import InboxItem
 from bot.core.events import MessageEvent
 from bot.models import InboxEvent, OutboxMessage
-from bot.pipeline.inbox import PROCESS_JOB, enqueue_new, store_rows
-from bot.runtime import Runtime
+from bot.pipeline.inbox import PROCESS_JOB, enqueue_new
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import (
     MessengerApp,
@@ -31,6 +29,7 @@ from tests.bot.channels.messenger.conftest import (
     wait_for,
 )
 from tests.fakes.graph_api import FakeGraph
+from tests.helpers import store_rows
 
 # --- the whole app -------------------------------------------------------------------------
 
@@ -82,7 +81,8 @@ async def test_a_burst_is_stored_once_processed_once_in_fewer_writes(app: Messen
     assert fb.texts("psid_dup") == ["echo: chào shop"]
     assert len(fb.sent) == 41
 
-    writer = app.runtime.inbox_writer
+    assert app.runtime.ingest is not None
+    writer = app.runtime.ingest.commit
     assert writer.rows == 45  # every request's item went through the group commit
     assert writer.flushes < 45  # and requests shared writes
     ready = await (await app.client.get("/readyz")).json()
@@ -166,14 +166,13 @@ async def test_enqueue_new_queues_one_job_per_user_named_by_its_first_row() -> N
         return None
 
     queue.register(PROCESS_JOB, process)
-    runtime = cast(Runtime, SimpleNamespace(backends=SimpleNamespace(queue=queue)))
     a1, b1, a2, c1 = (
         (("zalo", _item("a", "1")), 11),
         (("zalo", _item("b", "2")), 12),
         (("zalo", _item("a", "3")), 13),
         (("messenger", _item("a", "4")), 14),  # same PSID text, other channel: other user
     )
-    await enqueue_new(runtime, [a1, b1, a2, c1])
+    await enqueue_new(queue, [a1, b1, a2, c1])
     assert queue.calls == [
         [
             (("zalo", "page1", "a"), "inbox:11"),
@@ -182,6 +181,6 @@ async def test_enqueue_new_queues_one_job_per_user_named_by_its_first_row() -> N
         ]
     ]
     assert queue.queued == 3
-    await enqueue_new(runtime, [])  # an all-duplicate batch queues nothing
+    await enqueue_new(queue, [])  # an all-duplicate batch queues nothing
     assert len(queue.calls) == 1
     await queue.close(drain=False)

@@ -10,20 +10,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bot.channels.base import InboxItem
+from bot.backends.memory import MemoryLocks
+from bot.contracts.inbox import InboxItem
 from bot.models import InboxEvent
-from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, recover_stale, store_rows
+from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
 from bot.pipeline.local_feeder import LocalFeeder
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app
 from tests.fakes.graph_api import FakeGraph
 from tests.helpers import messenger_row as item
-from tests.helpers import switched_turns, wait_for
+from tests.helpers import store_rows, switched_turns, wait_for
 
 Job = tuple[tuple[Any, ...], str]
 
@@ -67,10 +67,8 @@ class RecordingQueue:
 async def parts(db: str) -> AsyncIterator[tuple[LocalFeeder, RecordingQueue, list[bool]]]:
     pressed = [False]
     queue = RecordingQueue()
-    runtime = SimpleNamespace(
-        backends=SimpleNamespace(queue=queue), handler_turns=switched_turns(pressed, max_wait=30)
-    )
-    feeder = LocalFeeder(runtime, poll=0.02, calm_jobs=2)  # type: ignore[arg-type]
+    turns = switched_turns(pressed, max_wait=30)
+    feeder = LocalFeeder(queue, turns.pressed, poll=0.02, calm_jobs=2)  # type: ignore[arg-type]
     yield feeder, queue, pressed
     await feeder.close()
 
@@ -183,13 +181,22 @@ async def test_the_inbox_sweep_leaves_the_backlog_to_the_feeder(parts: Any) -> N
     await feeder.committed(burst)
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
     await InboxEvent.all().update(received_at=long_ago)  # all of them "stale" by age
-    runtime = feeder.runtime
-    runtime.local_feeder = feeder
-    assert await recover_stale(runtime) == 1  # only the row from before the burst
+    inbox = InboxProcessor(
+        queue=queue,  # type: ignore[arg-type]
+        locks=MemoryLocks(),
+        channels={},
+        dispatch=_no_dispatch,
+        backlog_from=lambda: feeder.backlog_from,
+    )
+    assert await inbox.recover_stale() == 1  # only the row from before the burst
     assert queue.jobs == [(("messenger", "page1", "crashed"), f"inbox:recover:{old[0][1]}")]
     await feeder.close()
     feeder._burst_from = None  # no backlog: the sweep takes every stale row again
-    assert await recover_stale(runtime) == 4
+    assert await inbox.recover_stale() == 4
+
+
+async def _no_dispatch(event: Any, inbox_id: int) -> None:
+    raise AssertionError("the sweep handles nothing itself")
 
 
 # --- the whole app -------------------------------------------------------------------------
@@ -211,9 +218,10 @@ async def test_a_forced_burst_keeps_the_queue_at_one_job_and_handles_everything(
     app: MessengerApp,
 ) -> None:
     runtime = app.runtime
-    feeder = runtime.local_feeder
+    assert runtime.consumer is not None and runtime.ingest is not None
+    feeder = runtime.consumer.local_feeder
     assert feeder is not None
-    writer = runtime.inbox_writer
+    writer = runtime.ingest.commit
     loop = asyncio.get_running_loop()
     writer._pressure_at = loop.time() + 3600  # a burst that lasts until the test ends it
     fb = app.fb

@@ -8,15 +8,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from itertools import pairwise
-from typing import Any
 
 import pytest
 
-from bot.app import build_app
-from bot.appkeys import RUNTIME
+from bot.backends.memory import InProcessQueue
 from bot.backends.memory.kv import MemoryKeyValue
-from bot.pipeline.group_commit import GroupCommit
+from bot.pipeline.ingest.group_commit import GroupCommit
+from bot.pipeline.modes import Mode, build_consumer, build_ingest
 from bot.pipeline.priority import POLL, PRESSURE_KEY, HandlerTurns, PressureGate, PressureMark
+from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.bot.pipeline.test_group_commit import FakeInbox, settle, submit
 from tests.helpers import switched_turns, wait_for
@@ -156,39 +156,56 @@ async def test_under_pressure_jobs_run_one_at_a_time_and_never_wait_past_the_set
 
 
 async def test_serve_marks_and_a_worker_waits_only_with_redis(
-    aiohttp_client: Any,
-    clean_db: str,
-    make_settings: Callable[..., Settings],
-    redis_url: str,
+    make_settings: Callable[..., Settings], redis_url: str
 ) -> None:
-    embedded = await aiohttp_client(build_app(make_settings(INGEST_HANDLER_SHARE=0.3)))
-    runtime = embedded.app[RUNTIME]
-    assert runtime.inbox_writer.on_pressure is None  # no other process to tell
-    turns = runtime.handler_turns  # the in-process handlers yield to this process's acks
+    """The modes' factory wires each side where it belongs (no I/O: parts are only built)."""
+    queue, kv = InProcessQueue(), MemoryKeyValue()
+    busy = [False]
+
+    async def ingest_busy() -> bool:
+        return busy[0]
+
+    one = Mode.of(make_settings(INGEST_HANDLER_SHARE=0.3))
+    consumer = build_consumer(one, queue=queue, kv=kv, ingest_busy=ingest_busy)
+    ingest = build_ingest(one, queue=queue, kv=kv, consumer=consumer, writer_process=False)
+    assert ingest.commit.on_pressure is None  # no other process to tell
+    turns = consumer.turns  # the in-process handlers yield to this process's acks
     assert isinstance(turns, HandlerTurns) and not isinstance(turns, PressureGate)
-    assert turns.share == 0.3 and turns.max_wait == runtime.settings.INGEST_PRIORITY_MAX_WAIT
+    assert turns.share == 0.3 and turns.max_wait == one.settings.INGEST_PRIORITY_MAX_WAIT
+    assert consumer.local_feeder is not None and consumer.feeder is None
     assert await turns.pressed() is False  # idle
-    runtime._closing = True
-    runtime.inbox_writer._pressure()  # a burst, but the process is shutting down: no waits
-    assert await turns.pressed() is False
-    runtime._closing = False
+    busy[0] = True
     assert await turns.pressed() is True
     if not redis_url:
         pytest.skip("TEST_REDIS_URL not set")
-    serve = await aiohttp_client(build_app(make_settings(REDIS_URL=redis_url)))
-    runtime = serve.app[RUNTIME]
-    assert isinstance(runtime.inbox_writer.on_pressure, PressureMark)
-    assert runtime.handler_turns is None  # `serve` with Redis runs no handlers
-    await runtime.consume()  # what `worker` does
-    assert isinstance(runtime.handler_turns, PressureGate)
-    assert runtime.handler_turns.max_wait == runtime.settings.INGEST_PRIORITY_MAX_WAIT
-    assert runtime.handler_turns.share == runtime.settings.INGEST_HANDLER_SHARE
-    off = await aiohttp_client(
-        build_app(make_settings(REDIS_URL=redis_url, INGEST_PRIORITY_MAX_WAIT=0))
+    two = Mode.of(make_settings(REDIS_URL=redis_url))
+    serve = build_ingest(two, queue=queue, kv=kv, consumer=None, writer_process=False)
+    assert isinstance(serve.commit.on_pressure, PressureMark)
+    worker = build_consumer(two, queue=queue, kv=kv, ingest_busy=ingest_busy)
+    assert isinstance(worker.turns, PressureGate) and worker.local_feeder is None
+    assert worker.turns.max_wait == two.settings.INGEST_PRIORITY_MAX_WAIT
+    assert worker.turns.share == two.settings.INGEST_HANDLER_SHARE
+    off = Mode.of(make_settings(REDIS_URL=redis_url, INGEST_PRIORITY_MAX_WAIT=0))
+    assert (
+        build_ingest(
+            off, queue=queue, kv=kv, consumer=None, writer_process=False
+        ).commit.on_pressure
+        is None
     )
-    assert off.app[RUNTIME].inbox_writer.on_pressure is None
-    await off.app[RUNTIME].consume()
-    assert off.app[RUNTIME].handler_turns is None
+    assert build_consumer(off, queue=queue, kv=kv, ingest_busy=ingest_busy).turns is None
+
+
+async def test_a_runtime_shutting_down_holds_no_handler_back(
+    make_settings: Callable[..., Settings],
+) -> None:
+    runtime = Runtime(make_settings(), role="serve")
+    assert runtime.ingest is not None and runtime.consumer is not None
+    turns = runtime.consumer.turns
+    assert turns is not None
+    runtime.ingest.commit._pressure()  # a burst
+    assert await turns.pressed() is True
+    await runtime.close()  # never started: closing still works, and ends the waits
+    assert await turns.pressed() is False
 
 
 async def test_the_gate_reads_the_mark_once_per_poll_however_many_ask() -> None:

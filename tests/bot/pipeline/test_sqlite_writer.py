@@ -2,7 +2,7 @@
 
 Always on a SQLite file of the test's own (`sqlite_file`, whatever TEST_DATABASE_URL says):
 the writer only exists with SQLite. The process is real (`python -m
-bot.pipeline.sqlite_writer_proc`), and so is its death (SIGKILL): the app must go on storing
+bot.pipeline.ingest.sqlite_writer_proc`), and so is its death (SIGKILL): the app must go on storing
 every webhook, in-process meanwhile.
 """
 
@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from tortoise import Tortoise
 
-from bot.channels.base import InboxItem
+from bot.contracts.inbox import InboxItem
 from bot.db import close_db, init_db
 from bot.models import InboxEvent
-from bot.pipeline.inbox import InboxStore
-from bot.pipeline.sqlite_writer import SqliteWriter, WriterError, WriterGone
+from bot.pipeline.ingest.sqlite import SqliteInboxWriter
+from bot.pipeline.ingest.sqlite_writer import SqliteWriter, WriterError, WriterGone
 from bot.settings import Settings
 from tests.bot.channels.messenger.conftest import MessengerApp, graph_settings, start_app, wait_for
 from tests.fakes.graph_api import FakeGraph
@@ -154,9 +154,9 @@ async def test_the_inbox_store_falls_back_in_process_when_the_writer_is_gone(
     sqlite_file: Path,
 ) -> None:
     opened = await init_db(f"sqlite://{sqlite_file}")
-    store = InboxStore()
-    store.sqlite_writer = SqliteWriter(str(sqlite_file), retry_after=60)
-    await store.sqlite_writer.start()
+    store = SqliteInboxWriter(use_process=False)
+    store.process = SqliteWriter(str(sqlite_file), retry_after=60)
+    await store.process.start()
 
     def item(key: str) -> tuple[str, InboxItem]:
         body = {"message": {"msg_id": key, "text": "Xin chào"}}
@@ -164,13 +164,13 @@ async def test_the_inbox_store_falls_back_in_process_when_the_writer_is_gone(
 
     try:
         via_process = await store.store([item("a"), item("b")])
-        assert store.sqlite_writer.batches == 1
-        pid = store.sqlite_writer.pid
+        assert store.process.batches == 1
+        pid = store.process.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
         assert await _gone(pid)
         in_process = await store.store([item("b"), item("c")])  # "b" is a retry
-        assert store.sqlite_writer.batches == 1  # that batch did not go through the process
+        assert store.process.batches == 1  # that batch did not go through the process
         assert [i.dedupe_key for (_, i), _ in via_process] == ["a", "b"]
         # "b" was stored already, but is still pending: in a fallback it counts as new, as
         # the lost process may have committed it without anyone queueing its job.
@@ -199,11 +199,11 @@ async def test_a_batch_the_process_lost_is_stored_and_queued_in_process(
     now (not by the sweep a minute later)."""
     monkeypatch.setenv("WRITER_STANDIN", standin)
     opened = await init_db(f"sqlite://{sqlite_file}")
-    store = InboxStore()
+    store = SqliteInboxWriter(use_process=False)
     writer = SqliteWriter(
         str(sqlite_file), module="tests.bot.pipeline.writer_standin", answer_timeout=1.0
     )
-    store.sqlite_writer = writer
+    store.process = writer
     try:
         assert await writer.start()
         new = await asyncio.wait_for(store.store([_item("a"), _item("b")]), 15)  # not hung
@@ -240,7 +240,7 @@ async def _settled(count: int) -> bool:
 async def test_webhooks_go_through_the_writer_process_and_survive_its_death(
     app: MessengerApp,
 ) -> None:
-    writer = app.runtime.inbox_store.sqlite_writer
+    writer = _process(app.runtime)
     assert writer is not None and writer.pid is not None
     writer.retry_after = 0.2
     fb = app.fb
@@ -249,7 +249,7 @@ async def test_webhooks_go_through_the_writer_process_and_survive_its_death(
     posts = [fb.deliver(app.url, fb.envelope(item)) for item in burst]
     posts += [fb.deliver(app.url, fb.envelope(retried)) for _ in range(4)]
     assert await asyncio.gather(*posts) == [[200]] * 34
-    assert writer.batches >= 1 and writer.batches == app.runtime.inbox_writer.flushes
+    assert writer.batches >= 1 and writer.batches == _ingest(app.runtime).commit.flushes
 
     first = writer.pid
     assert first is not None
@@ -295,7 +295,7 @@ async def test_ledger_transactions_run_beside_the_writer_process(app: MessengerA
         *(webhooks(n) for n in range(10)), *(points(n) for n in range(20))
     )
     assert all(r == [[200]] * 8 for r in results[:10])
-    writer = app.runtime.inbox_store.sqlite_writer
+    writer = _process(app.runtime)
     assert writer is not None and writer.batches >= 1
     assert await ledger_sum(member) == 200
     assert await InboxEvent.filter(channel="messenger").count() == 80
@@ -305,11 +305,11 @@ async def test_closing_the_app_stops_the_process(
     aiohttp_client: Any, sqlite_file: Path, make_settings: Callable[..., Settings]
 ) -> None:
     from bot.app import build_app
-    from bot.appkeys import RUNTIME
+    from bot.runtime import RUNTIME
 
     app = build_app(make_settings(DATABASE_URL=f"sqlite://{sqlite_file}"))
     client = await aiohttp_client(app)
-    writer = app[RUNTIME].inbox_store.sqlite_writer
+    writer = _process(app[RUNTIME])
     assert writer is not None
     pid = writer.pid
     assert pid is not None
@@ -321,10 +321,21 @@ async def test_turned_off_there_is_no_process(
     aiohttp_client: Any, sqlite_file: Path, make_settings: Callable[..., Settings]
 ) -> None:
     from bot.app import build_app
-    from bot.appkeys import RUNTIME
+    from bot.runtime import RUNTIME
 
     off = make_settings(DATABASE_URL=f"sqlite://{sqlite_file}", INGEST_SQLITE_WRITER=False)
     app = build_app(off)
     client = await aiohttp_client(app)
-    assert app[RUNTIME].inbox_store.sqlite_writer is None
+    assert _process(app[RUNTIME]) is None
     await client.close()
+
+
+def _ingest(runtime: Any) -> Any:
+    assert runtime.ingest is not None
+    return runtime.ingest
+
+
+def _process(runtime: Any) -> SqliteWriter | None:
+    writer = _ingest(runtime).writer
+    assert isinstance(writer, SqliteInboxWriter)
+    return writer.process

@@ -11,7 +11,7 @@ import sys
 import time
 
 from bot.fastjson import loads
-from bot.pipeline.sqlite_writer_proc import connect, read_frame, store, write_frame
+from bot.pipeline.ingest.sqlite_writer_proc import connect, read_frame, store, write_frame
 
 
 def main() -> None:

@@ -20,8 +20,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME, Runtime
 from bot.settings import Settings
 from tests.helpers import wait_for  # noqa: F401 - re-exported to the tests here
 
@@ -165,13 +164,10 @@ async def running(settings: Settings) -> AsyncIterator[Sandbox]:
     fixture's teardown, as with pytest-aiohttp's `aiohttp_client`, would leave its SQLite
     connection thread running.)
     """
-    app = build_app(settings)
+    app = build_app(settings, consume=True)  # with Redis: be the worker too
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
-        runtime = app[RUNTIME]
-        if settings.REDIS_URL:  # the web process leaves the queue to `bot worker`: be it
-            await runtime.consume()
         yield Sandbox(client)
     finally:
         await client.close()

@@ -45,7 +45,7 @@ async def test_zalo_text_goes_through_the_webhook_and_the_reply_is_streamed(
     rows = await wait_for(lambda: inbox_rows("zalo", "u-text"), what="the inbox row")
     assert rows[0].event_name == "user_send_text"
     assert rows[0].body["message"]["text"] == "menu"
-    assert rows[0].dedupe_key == event["message"]["msg_id"]
+    assert rows[0].dedupe_key == f"user_send_text:{event['message']['msg_id']}"
 
     menu = await stream.until(lambda d: MENU_INTRO in text_of(d), what="the menu")
     assert menu["channel"] == "zalo" and menu["status"] == "sent"

@@ -7,6 +7,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.apiclient.http import SharedHttp
+from bot.apiclient.retry import never_sent
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.errors import GraphNetworkError
 from bot.channels.messenger.methods.base import Request
@@ -23,30 +25,25 @@ def _text(value: Any) -> str:
 
 
 class AiohttpGraphSession(GraphSession):
-    """Uses a shared `ClientSession` when given (the runtime's), else owns one."""
+    """Uses the process's `SharedHttp` when given one (not closed here), else its own."""
 
     def __init__(
         self,
         api: GraphAPIServer | None = None,
         *,
-        http: aiohttp.ClientSession | None = None,
+        http: SharedHttp | None = None,
         timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(api)
-        self._http = http
-        self._owned = False
+        self._owned = http is None
+        self._http = http or SharedHttp()
         self._timeout = timeout
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                headers={"User-Agent": "zalo-loyalty-bot/0.1"}, timeout=self._timeout
-            )
-            self._owned = True
-        return self._http
+        return self._http.session()
 
     async def close(self) -> None:
-        if self._owned and self._http is not None and not self._http.closed:
+        if self._owned:
             await self._http.close()
 
     async def make_request(
@@ -74,6 +71,9 @@ class AiohttpGraphSession(GraphSession):
             ) as resp:
                 return resp.status, await resp.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
+            # The type only, and no chained cause: aiohttp's texts carry the URL, and with
+            # it the `access_token` query.
             raise GraphNetworkError(
-                f"{request.http_method} {request.path}: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"{request.http_method} {request.path}: {type(exc).__name__}",
+                maybe_delivered=not never_sent(exc),
+            ) from None

@@ -64,15 +64,15 @@ class ZaloMethod(BaseModel, Generic[T]):
 
     def build_request(self) -> Request:
         args = self.arguments()
-        base = {"server": self.__server__, "http_method": self.__http_method__}
+        server, http_method = self.__server__, self.__http_method__
         if self.__http_method__ == "GET" or self.__encoding__ == "query":
             # OA GET calls take a single `data=<json>` query parameter (§2.1).
             params = {"data": json.dumps(args, ensure_ascii=False)} if args else None
-            return Request(path=self.__api_path__, params=params, **base)
+            return Request(server, http_method, self.__api_path__, params=params)
         if self.__encoding__ == "form":
             form = {k: str(v) for k, v in args.items()}
-            return Request(path=self.__api_path__, form=form, **base)
-        return Request(path=self.__api_path__, json=args, **base)
+            return Request(server, http_method, self.__api_path__, form=form)
+        return Request(server, http_method, self.__api_path__, json=args)
 
     def build_result(self, body: Any) -> T:
         """`{"error": 0, "data": ...}` → the result type; `error != 0` → a typed exception."""
@@ -89,7 +89,8 @@ class ZaloMethod(BaseModel, Generic[T]):
         if self.__returning__ is None:
             return None  # type: ignore[return-value]
         try:
-            return _adapter(self.__returning__).validate_python(body.get("data"))
+            result: T = _adapter(self.__returning__).validate_python(body.get("data"))
+            return result
         except ValidationError as exc:
             raise ZaloResponseError(
                 f"{self.__api_path__}: unexpected answer shape ({exc.error_count()} errors)"

@@ -6,6 +6,8 @@ import json
 
 import aiohttp
 
+from bot.apiclient.http import SharedHttp
+from bot.apiclient.retry import never_sent
 from bot.channels.zalo.api_server import ZaloAPIServer
 from bot.channels.zalo.exceptions import ZaloNetworkError
 from bot.channels.zalo.methods.base import Request
@@ -13,26 +15,23 @@ from bot.channels.zalo.session.base import BaseSession
 
 
 class AiohttpSession(BaseSession):
-    """Uses the process's shared `aiohttp.ClientSession` when given one (not closed here),
-    otherwise opens its own on first use and closes it in :meth:`close`."""
+    """Uses the process's `SharedHttp` when given one (not closed here), otherwise its own,
+    closed in :meth:`close`."""
 
     def __init__(
         self,
         api: ZaloAPIServer | None = None,
         *,
-        http: aiohttp.ClientSession | None = None,
+        http: SharedHttp | None = None,
         timeout: float = 15.0,
     ) -> None:
         super().__init__(api)
-        self._http = http
         self._owned = http is None
+        self._http = http or SharedHttp()
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(5.0, timeout))
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession()
-            self._owned = True
-        return self._http
+        return self._http.session()
 
     async def make_request(
         self, url: str, request: Request, headers: dict[str, str]
@@ -62,9 +61,10 @@ class AiohttpSession(BaseSession):
                 return resp.status, await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             # The type only: aiohttp messages can carry the full URL with query data.
-            raise ZaloNetworkError(f"{request.path}: {type(exc).__name__}") from None
+            raise ZaloNetworkError(
+                f"{request.path}: {type(exc).__name__}", maybe_delivered=not never_sent(exc)
+            ) from None
 
     async def close(self) -> None:
-        if self._owned and self._http is not None and not self._http.closed:
+        if self._owned:
             await self._http.close()
-        self._http = None

@@ -38,7 +38,11 @@ class BaseSession(ABC):
     def check_response(self, method: ZaloMethod[T], status: int, raw: bytes) -> T:
         """HTTP 5xx/429 and non-JSON are transient; Zalo's own errors come with HTTP 200."""
         if status >= 500 or status == 429:
-            raise ZaloNetworkError(f"{method.__api_path__}: HTTP {status}", status=status)
+            raise ZaloNetworkError(
+                f"{method.__api_path__}: HTTP {status}",
+                status=status,
+                maybe_delivered=status != 429,
+            )
         if status != 200:
             raise ZaloHTTPError(status, raw.decode("utf-8", errors="replace"))
         try:

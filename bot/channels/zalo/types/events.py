@@ -165,10 +165,20 @@ class SubmitInfo(WebhookEvent):
 
 
 class ClickChatNow(WebhookEvent):
-    """The user tapped "Nhắn tin" on the OA profile: opens the window, carries no text."""
+    """The user tapped "Nhắn tin" on the OA profile: opens the window, carries no text.
+
+    It comes in two shapes: with `sender`/`recipient` like a message, or flat with
+    `user_id` and `oa_id` (reference §1: the payload is not documented).
+    """
 
     names = frozenset({"user_click_chatnow"})
-    sender: Party
+    flat_user_id: Id | None = Field(default=None, alias="user_id")
+
+    @property
+    def user_id(self) -> str:
+        if self.sender is not None:
+            return self.sender.id
+        return self.flat_user_id or ""
 
 
 class UserReaction(WebhookEvent):

@@ -16,11 +16,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
 from bot.core.events import Event, FollowEvent, MessageEvent, PayloadEvent
 from bot.core.messages import Text
 from bot.core.router import Router
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME, Runtime
 from bot.settings import Settings
 from tests.fakes.graph_api import FakeGraph
 from tests.helpers import wait_for  # noqa: F401 - re-exported to the tests here
@@ -117,12 +116,10 @@ async def start_app(
 ) -> AsyncIterator[MessengerApp]:
     """The real app with the recording router; on Redis, with a consumer in the test."""
     recorder = Recorder()
-    app = build_app(settings, routers=[recording_router(recorder)])
+    # With REDIS_URL set the web process does not consume; be the worker here too.
+    app = build_app(settings, routers=[recording_router(recorder)], consume=True)
     client = await aiohttp_client(app)
     runtime = app[RUNTIME]
-    if backend == "redis":
-        # With REDIS_URL set the web process does not consume; be the worker here.
-        await runtime.consume()
     yield MessengerApp(client, runtime, fb, recorder)
 
 

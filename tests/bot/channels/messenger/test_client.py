@@ -180,6 +180,7 @@ async def test_timeout_and_refused_connection_are_network_errors(strict_fb: Fake
         with pytest.raises(GraphNetworkError) as info:
             await slow(SendAction(recipient_id="psid1", action="typing_on"))
         assert info.value.transient
+        assert info.value.maybe_delivered and not info.value.retry_in_call  # may have arrived
     finally:
         await slow.close()
     nowhere = GraphClient(
@@ -188,8 +189,9 @@ async def test_timeout_and_refused_connection_are_network_errors(strict_fb: Fake
         retry=RetryPolicy(attempts=1),
     )
     try:
-        with pytest.raises(GraphNetworkError):
+        with pytest.raises(GraphNetworkError) as refused:
             await nowhere(GetMessengerProfile())
+        assert not refused.value.maybe_delivered and refused.value.retry_in_call  # never sent
     finally:
         await nowhere.close()
 

@@ -10,7 +10,6 @@ import pytest
 
 from bot.core.messages import OutboundMessage, Text
 from bot.models import Contact, OutboxMessage, SkippedSend
-from bot.pipeline.outbox import queue_messages
 
 from .conftest import MessengerApp, wait_for
 
@@ -27,7 +26,7 @@ async def contact(mapp: MessengerApp, psid: str, *, hours_ago: float | None) -> 
 
 
 async def queue(mapp: MessengerApp, psid: str, *messages: OutboundMessage) -> list[int]:
-    return await queue_messages(mapp.runtime, "messenger", psid, messages)
+    return await mapp.runtime.outbox.queue_messages("messenger", psid, messages)
 
 
 async def finished(row_id: int) -> OutboxMessage | None:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from bot.channels.base import OutboundRequest
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.client import GraphClient
 from bot.channels.messenger.limits import split_text, truncate
 from bot.channels.messenger.methods import method_from_payload
 from bot.channels.messenger.renderer import phone_e164, render
 from bot.channels.messenger.session import AiohttpGraphSession
+from bot.contracts.outbound import OutboundRequest
 from bot.core.messages import Button, Card, Cards, Image, RequestPhone, Text
 from tests.fakes.graph_api import FakeGraph
 

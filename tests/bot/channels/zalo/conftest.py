@@ -11,7 +11,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
-from bot.appkeys import RUNTIME
 from bot.backends.memory import MemoryLocks
 from bot.channels.zalo import AiohttpSession, RetryPolicy, ZaloAPIServer, ZaloClient
 from bot.channels.zalo.tokens import TokenManager
@@ -19,7 +18,7 @@ from bot.core.events import Event, FollowEvent, MessageEvent, PayloadEvent
 from bot.core.messages import Button, RequestPhone, Text
 from bot.core.router import Router
 from bot.models import InboxEvent
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME, Runtime
 from bot.settings import Settings
 from tests.fakes.zalo_api import FakeZalo
 from tests.helpers import wait_for
@@ -177,12 +176,10 @@ class ZaloApp:
 
 async def _start(aiohttp_client: Any, settings: Settings, zalo: FakeZalo, backend: str) -> ZaloApp:
     recorder = Recorder()
-    app = build_app(settings, routers=[recording_router(recorder)])
+    # With REDIS_URL set the web process leaves the queue to `bot worker`: be it here too.
+    app = build_app(settings, routers=[recording_router(recorder)], consume=True)
     client = await aiohttp_client(app)
     runtime = app[RUNTIME]
-    if backend == "redis":
-        # With REDIS_URL set the web process leaves the queue to `bot worker`: be it here.
-        await runtime.consume()
     return ZaloApp(client, runtime, zalo, recorder)
 
 

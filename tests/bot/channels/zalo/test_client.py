@@ -7,6 +7,7 @@ import pytest
 from bot.channels.zalo import AiohttpSession, RetryPolicy, ZaloAPIServer, ZaloClient
 from bot.channels.zalo.exceptions import (
     ZaloAttachmentError,
+    ZaloError,
     ZaloHTTPError,
     ZaloNetworkError,
     ZaloNightError,
@@ -187,21 +188,27 @@ async def test_recipient_errors_are_not_retried(zalo: FakeZalo, client: ZaloClie
     assert sum(r.path == "/v3.0/oa/message/cs" for r in zalo.requests) == 1
 
 
-async def test_rate_limit_and_5xx_bursts_are_retried_in_call(
+async def test_a_rate_limit_is_retried_in_call_but_a_5xx_is_not(
     zalo: FakeZalo, client: ZaloClient
 ) -> None:
+    """Zalo refused the first (nothing sent): again at once. A 5xx may come after the send:
+    the caller (the outbox) tries again later instead, knowing it may have arrived."""
     zalo.add_user("u1", "Lan")
-    zalo.rate_limit(times=1, path="/v3.0/oa/message/cs")
-    zalo.http_status_next(503, times=1, path="/v3.0/oa/message/cs")
+    zalo.rate_limit(times=2, path="/v3.0/oa/message/cs")
     await client(text_to("u1"))
     assert len(zalo.sent) == 1
     assert sum(r.path == "/v3.0/oa/message/cs" for r in zalo.requests) == 3
+    zalo.http_status_next(503, times=1, path="/v3.0/oa/message/cs")
+    with pytest.raises(ZaloNetworkError) as caught:
+        await client(text_to("u1"))
+    assert caught.value.maybe_delivered and not caught.value.retry_in_call
+    assert sum(r.path == "/v3.0/oa/message/cs" for r in zalo.requests) == 4  # no retry
 
 
 async def test_retries_are_bounded(zalo: FakeZalo, client: ZaloClient) -> None:
     zalo.add_user("u1", "Lan")
-    zalo.http_status_next(502, times=10)
-    with pytest.raises(ZaloNetworkError):
+    zalo.rate_limit(times=10, path="/v3.0/oa/message/cs")
+    with pytest.raises(ZaloError):
         await client(text_to("u1"))
     assert len(zalo.requests) == 3 and zalo.sent == []
 

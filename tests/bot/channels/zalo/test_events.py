@@ -45,7 +45,8 @@ def test_user_text_keeps_big_ids_and_vietnamese() -> None:
     event = parse_event(body)
     assert isinstance(event, UserMessage) and event.user_id == USER and event.oa == OA
     item = to_inbox_item(event, body, event.oa or "")
-    assert (item.account_id, item.user_id, item.dedupe_key) == (OA, USER, "cb31dff1c39642cc1b83")
+    key = "user_send_text:cb31dff1c39642cc1b83"
+    assert (item.account_id, item.user_id, item.dedupe_key) == (OA, USER, key)
     [msg] = neutral(body)
     assert isinstance(msg, MessageEvent)
     assert msg.text == "Chào shop, cho mình hỏi giá ạ" and msg.user_id == USER
@@ -189,7 +190,8 @@ def test_oa_side_events_name_the_user_from_the_recipient_and_yield_nothing() -> 
         event = parse_event(body)
         assert event.user_id == USER and event.oa == OA
         assert neutral(body) == []
-    assert isinstance(parse_event(echo), Echo) and dedupe_key(parse_event(echo)) == "e1"
+    assert isinstance(parse_event(echo), Echo)
+    assert dedupe_key(parse_event(echo)) == "oa_send_text:e1"
     # The receipt carries the echo's msg_id: their keys must differ or one would be dropped.
     assert dedupe_key(parse_event(received)) == f"user_received_message:{USER}:e1"
     seen_event = parse_event(seen)

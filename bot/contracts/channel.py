@@ -2,8 +2,8 @@
 
 A channel owns every platform quirk: verifying and splitting webhooks, parsing stored items
 into neutral events, rendering neutral messages into platform requests within the platform's
-limits, and delivering one rendered request. The pipeline (`bot/pipeline/`) does the rest —
-dedupe, durable queueing, ordering, retries — identically for every channel.
+limits, and delivering one rendered request. The pipeline does the rest (dedupe, durable
+queueing, ordering, retries) identically for every channel.
 """
 
 from __future__ import annotations
@@ -15,32 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
+from bot.contracts.inbox import Ingest
+from bot.contracts.outbound import OutboundRequest
 from bot.core.events import Event
 from bot.core.messages import OutboundMessage
 
 if TYPE_CHECKING:
     from bot.models import OutboxMessage
-    from bot.runtime import Runtime
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """One platform event cut out of a webhook POST, ready to store."""
-
-    account_id: str
-    user_id: str
-    dedupe_key: str  # platform message id, or event + user + timestamp
-    event_name: str
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboundRequest:
-    """One platform API call rendered from neutral messages, stored in the outbox."""
-
-    method: str  # e.g. "message/cs", "me/messages"
-    payload: dict[str, Any]
-    promotional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +31,10 @@ class Profile:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class DeliveryError(Exception):
-    """Base of delivery outcomes other than success."""
-
-
-class TransientDeliveryError(DeliveryError):
-    """Try again later (platform down, rate limited, timeout)."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Never retried; `unreachable` marks the contact so nothing more is sent to them."""
-
-    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.unreachable = unreachable
-
-
 class Channel(ABC):
-    """A platform adapter; one instance per running process."""
+    """A platform adapter; one instance per running process, built before it starts."""
 
     name: ClassVar[str]
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
 
     @property
     @abstractmethod
@@ -90,13 +46,9 @@ class Channel(ABC):
     def sandbox(self) -> bool:
         """True when the channel has no credentials: deliveries go to the sandbox transport."""
 
-    @classmethod
     @abstractmethod
-    def setup_routes(cls, app: web.Application) -> None:
-        """Register the webhook route(s) at app build time.
-
-        Views find the live instance as `request.app[RUNTIME].channels[cls.name]`.
-        """
+    def setup_routes(self, app: web.Application, ingest: Ingest) -> None:
+        """Register the webhook route(s); verified items go to `ingest`."""
 
     @abstractmethod
     async def to_events(self, item: dict[str, Any]) -> list[Event]:
@@ -128,7 +80,7 @@ class Channel(ABC):
         return Profile()
 
     async def start(self) -> None:  # noqa: B027 - optional hook
-        """Open clients, seed tokens."""
+        """Seed tokens, publish assets: what needs the database or the network."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Close clients."""

@@ -1,12 +1,17 @@
 """The inbox's batch INSERT, one text per batch size, shared by `serve` and the SQLite writer.
 
-Kept apart from `inbox` (no ORM, no driver imports) so that the SQLite writer process
-(`sqlite_writer_proc`) starts small and writes exactly the statement `serve` would.
+No ORM and no driver imports, so that the SQLite writer process (`sqlite_writer_proc`)
+starts small and writes exactly the statement `serve` would.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
+
+from bot import fastjson
+from bot.contracts.inbox import NewRows, Row
 
 COLUMNS = 7  # channel, account_id, user_id, dedupe_key, event_name, body, received_at
 
@@ -37,3 +42,31 @@ def insert_sql(count: int, postgres: bool, notify: bool = False) -> str:
         f" (SELECT pg_notify(${count * COLUMNS + 1}, min(id) || ' ' || max(id)) FROM ins"
         " HAVING count(*) > 0) AS wake"
     )
+
+
+def row_values(rows: Sequence[Row], stamp: Any) -> list[Any]:
+    """The INSERT's parameters for `rows`, `COLUMNS` per row."""
+    values: list[Any] = []
+    for channel, item in rows:
+        values += [
+            channel,
+            item.account_id,
+            item.user_id,
+            item.dedupe_key,
+            item.event_name,
+            fastjson.dumps(item.body),
+            stamp,
+        ]
+    return values
+
+
+def new_rows(rows: Sequence[Row], result: Iterable[Mapping[str, Any]]) -> NewRows:
+    """The rows the INSERT reported back as new, with their ids (a key repeated in `rows`
+    is new once)."""
+    ids = {(r["channel"], r["dedupe_key"]): int(r["id"]) for r in result}
+    new: NewRows = []
+    for row in rows:
+        row_id = ids.pop((row[0], row[1].dedupe_key), None)
+        if row_id is not None:
+            new.append((row, row_id))
+    return new

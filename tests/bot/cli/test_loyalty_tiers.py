@@ -4,11 +4,11 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.cli import run_tiers
 from bot.content.loader import load_content
 from bot.db import close_db, init_db
 from bot.settings import Settings
 from loyalty import orders
-from loyalty.cli import run_tiers
 from loyalty.models import Member
 from tests.loyalty.conftest import new_member, vn
 

@@ -1,4 +1,4 @@
-"""The SQLite inbox writer process: `python -m bot.pipeline.sqlite_writer_proc DB_PATH`.
+"""The SQLite inbox writer process: `python -m bot.pipeline.ingest.sqlite_writer_proc DB_PATH`.
 
 Started by `serve` (`sqlite_writer.SqliteWriter`) and fed through its stdin and stdout. Each
 request is one webhook batch; the process writes it in its own transaction (`BEGIN
@@ -11,7 +11,7 @@ Here SQLite has an interpreter of its own.
 
 Wire format, both ways: a 4-byte big-endian length, then that many bytes of JSON.
 - first, from the process: `{"ready": "<sqlite version>"}` once the database is open;
-- request: `[v1, v2, ...]`, the batch's values, 7 per row (`inbox_sql.COLUMNS`);
+- request: `[v1, v2, ...]`, the batch's values, 7 per row (`sql.COLUMNS`);
 - answer: `{"rows": [[id, channel, dedupe_key], ...]}` (the new rows) or `{"error": "..."}`.
 
 The process exits when its stdin closes (`serve` stopped or died) and ignores SIGINT and
@@ -29,7 +29,7 @@ import sys
 from typing import Any, BinaryIO
 
 from bot.fastjson import dumps_bytes, loads
-from bot.pipeline.inbox_sql import COLUMNS, insert_sql
+from bot.pipeline.ingest.sql import COLUMNS, insert_sql
 
 HEADER = struct.Struct(">I")  # the wire format of both sides (`sqlite_writer` reads it too)
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):
         print(
-            "usage: python -m bot.pipeline.sqlite_writer_proc DB_PATH [BUSY_TIMEOUT]",
+            "usage: python -m bot.pipeline.ingest.sqlite_writer_proc DB_PATH [BUSY_TIMEOUT]",
             file=sys.stderr,
         )
         return 2

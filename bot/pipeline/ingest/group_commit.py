@@ -34,12 +34,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.channels.base import InboxItem
+from bot.contracts.inbox import InboxItem, NewRows, Row
 
-log = logging.getLogger("bot.pipeline.group_commit")
+log = logging.getLogger("bot.pipeline.ingest.group_commit")
 
-Row = tuple[str, InboxItem]
-NewRows = list[tuple[Row, int]]
 StoreFn = Callable[[Sequence[Row]], Awaitable[NewRows]]
 AfterFn = Callable[[NewRows], Awaitable[None]]
 UserKey = tuple[str, str, str]
@@ -69,6 +67,7 @@ class GroupCommit:
         max_inflight: int = 4,
         min_rows: int = 1,
         crowd: int = 4,
+        on_pressure: Callable[[], None] | None = None,
     ) -> None:
         if max_rows < 1 or max_inflight < 1 or min_rows < 1:
             raise ValueError("max_rows, max_inflight and min_rows must be at least 1")
@@ -89,7 +88,7 @@ class GroupCommit:
         self.crowd = crowd
         self._pressure_at = float("-inf")  # when requests last had to queue or crowd a batch
         # Told of every pressure moment (`priority.PressureMark`: other processes hear of it).
-        self.on_pressure: Callable[[], None] | None = None
+        self.on_pressure = on_pressure
 
     def busy(self, hold: float = 0.5) -> bool:
         """Is ingest under pressure? Requests are queued behind a flush now, or were within

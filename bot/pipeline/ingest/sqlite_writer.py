@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import fastjson
-from bot.pipeline.sqlite_writer_proc import HEADER, encode_frame
+from bot.pipeline.ingest.sqlite_writer_proc import HEADER, encode_frame
 
-log = logging.getLogger("bot.pipeline.sqlite_writer")
+log = logging.getLogger("bot.pipeline.ingest.sqlite_writer")
 
-PROC_MODULE = "bot.pipeline.sqlite_writer_proc"
-ROOT = Path(__file__).resolve().parent.parent.parent  # where `bot` is importable from
+PROC_MODULE = "bot.pipeline.ingest.sqlite_writer_proc"
+ROOT = Path(__file__).resolve().parents[3]  # where `bot` is importable from
 
 
 class WriterGone(Exception):

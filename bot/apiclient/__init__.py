@@ -1,0 +1,1 @@
+"""Pieces every outbound platform client shares (Zalo OA, Zalo Graph, Facebook Graph)."""
