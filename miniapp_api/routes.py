@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.appkeys import SETTINGS
 from miniapp_api import views  # noqa: F401 - importing registers the routes
+from miniapp_api.audit import audit_middleware
 from miniapp_api.calls import handler_for
 from miniapp_api.cors import setup_cors
 from miniapp_api.media import setup_media_cache
@@ -19,6 +20,7 @@ from miniapp_api.registry import mount
 
 
 def setup_api(app: web.Application) -> None:
+    app.middlewares.append(audit_middleware)  # admin writes audited, key guessing limited
     setup_cors(app)
     setup_media_cache(app, app[SETTINGS])
     setup_openapi(app)
