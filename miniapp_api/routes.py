@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
+from bot.web.security import setup_security_headers
 from miniapp_api import views  # noqa: F401 - importing registers the routes
 from miniapp_api.audit import audit_middleware
 from miniapp_api.calls import handler_for
@@ -21,6 +22,7 @@ from miniapp_api.registry import mount
 
 def setup_api(app: web.Application) -> None:
     app.middlewares.append(audit_middleware)  # admin writes audited, key guessing limited
+    setup_security_headers(app)  # idempotent: the sandbox and bot.app may install it too
     setup_cors(app)
     setup_media_cache(app, app[SETTINGS])
     setup_openapi(app)

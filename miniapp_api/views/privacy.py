@@ -179,10 +179,11 @@ async def erase_me(call: Call) -> Reply:
 )
 async def member_data(call: Call) -> Reply:
     """For a member who asks at the counter. Needs the manager role; recorded in the audit
-    log like a write."""
+    log like a write, refused attempts included."""
+    audit.note(call.request, always=True)
     auth.require_role(call.request, "manager")
     member = await _find(call, call.params.key)
-    audit.note(call.request, target=f"member:{member.id}", always=True)
+    audit.note(call.request, target=f"member:{member.id}")
     data = await export_person(member)
     return Reply(p.DataOut(exported_at=datetime.now(UTC), **data), headers=NO_STORE)
 
