@@ -22,7 +22,9 @@ async def consents(api: Api, token: str) -> dict[str, Any]:
     resp = await api.me("GET", "/api/v1/me/consents", token)
     assert resp.status == 200, await resp.text()
     body = await resp.json()
-    return {"marketing_opt_in": body["marketing_opt_in"]} | {i["purpose"]: i for i in body["items"]}
+    return {"marketing_opt_in": body["marketing_opt_in"]} | {
+        i["purpose"]: i for i in body["items"]
+    }
 
 
 async def member_with_history(api: Api, user_id: str = "5001", phone: str = "84912000555"):
