@@ -155,10 +155,8 @@ async def family_ids(member_id: int) -> list[int]:
     """`member_id` and every member merged into it, at any depth."""
     ids, frontier = [member_id], [member_id]
     while frontier:
-        frontier = list(
-            await Member.filter(merged_into_id__in=frontier).values_list("id", flat=True)
-        )
-        frontier = [i for i in frontier if i not in ids]
+        found = await Member.filter(merged_into_id__in=frontier).values_list("id", flat=True)
+        frontier = [int(i) for i in found if i not in ids]  # type: ignore[call-overload]
         ids.extend(frontier)
     return ids
 
@@ -176,14 +174,14 @@ async def current(member: Member) -> dict[str, ConsentState]:
         latest[row.purpose] = row
     out = {}
     for purpose in CONSENT_PURPOSES:
-        row = latest.get(purpose)
+        last = latest.get(purpose)
         out[purpose] = ConsentState(
             purpose=purpose,
-            granted=bool(row and row.granted),
-            at=row.created_at if row else None,
-            channel=row.channel if row else None,
-            method=row.method if row else None,
-            text_version=row.text_version if row else None,
+            granted=bool(last and last.granted),
+            at=last.created_at if last else None,
+            channel=last.channel if last else None,
+            method=last.method if last else None,
+            text_version=last.text_version if last else None,
         )
     return out
 
