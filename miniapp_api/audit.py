@@ -148,7 +148,7 @@ async def _audit(request: web.Request, status: int) -> None:
             detail=noted.get("detail") or None,
         )
     except Exception:  # never hide the answer of a write that happened
-        log.exception("audit entry for %s %s not written", request.method, request.path)
+        log.exception("audit entry for %s not written", _action(request))  # no raw path: QR
 
 
 @web.middleware
