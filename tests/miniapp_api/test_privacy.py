@@ -6,7 +6,18 @@ from typing import Any
 
 from aiohttp import ClientResponse
 
-from loyalty.models import AuditEntry, ConsentRecord, Member, Order, PointsEntry, Voucher
+from bot.appkeys import RUNTIME
+from loyalty import stock
+from loyalty.models import (
+    AuditEntry,
+    Award,
+    ConsentRecord,
+    Member,
+    Order,
+    Play,
+    PointsEntry,
+    Voucher,
+)
 from tests.miniapp_api.conftest import ADMIN_KEY, Api, problem
 
 STAFF_KEY = "staff-key-0123456789"
@@ -146,6 +157,10 @@ async def test_erasure_keeps_the_ledgers_and_forgets_the_person(api: Api) -> Non
     member = await Member.get(member_code=card["member_code"])
     before_points = await PointsEntry.filter(member_id=member.id).count()
     before_vouchers = await Voucher.filter(member_id=member.id).count()
+    game = api.client.app[RUNTIME].content.current.game("lucky-wheel")
+    assert game is not None
+    report_before = await stock.report(game)
+    awards_before = await Award.filter(member_id=member.id).count()
 
     resp = await api.me("DELETE", "/api/v1/me", token)
     assert resp.status == 202, await resp.text()
@@ -166,6 +181,9 @@ async def test_erasure_keeps_the_ledgers_and_forgets_the_person(api: Api) -> Non
     assert len(entries) == before_points
     assert sum(e.amount for e in entries) == row.points_balance == card["points"]
     assert await Voucher.filter(member_id=member.id).count() == before_vouchers
+    assert await stock.report(game) == report_before  # the promotion report is unchanged
+    assert await Award.filter(member_id=member.id).count() == awards_before
+    assert await Play.filter(member_id=member.id).count() == 1
     order = await Order.get(order_id="ord-5001")
     assert order.member_id == member.id  # type: ignore[attr-defined]
     assert order.result["member_code"] == row.member_code  # a POS replay names nobody
