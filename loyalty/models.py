@@ -42,6 +42,7 @@ class Member(Model):
 
     class Meta:
         table = "member"
+        indexes = (("merged_into_id",),)  # a person's merged members (consent, export, erase)
         constraints = (
             CheckConstraint(check="points_balance >= 0", name="member_points_balance_nonneg"),
             CheckConstraint(check="points_earned >= 0", name="member_points_earned_nonneg"),
@@ -338,7 +339,8 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
-        indexes = (("at",), ("actor_id", "at"), ("action", "at"), ("target", "at"))
+        # Pages are newest first by id; each filter has its own (column, id) index.
+        indexes = (("at",), ("actor_id", "id"), ("action", "id"), ("target", "id"))
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:

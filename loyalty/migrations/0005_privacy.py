@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('status', fields.SmallIntField(default=0)),
                 ('detail', fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads)),
             ],
-            options={'table': 'audit_entry', 'app': 'loyalty', 'indexes': [Index(fields=['at']), Index(fields=['actor_id', 'at']), Index(fields=['action', 'at']), Index(fields=['target', 'at'])], 'pk_attr': 'id', 'table_description': 'Append-only audit log of writes through the admin API and the console.'},
+            options={'table': 'audit_entry', 'app': 'loyalty', 'indexes': [Index(fields=['at']), Index(fields=['actor_id', 'id']), Index(fields=['action', 'id']), Index(fields=['target', 'id'])], 'pk_attr': 'id', 'table_description': 'Append-only audit log of writes through the admin API and the console.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -60,5 +60,6 @@ class Migration(migrations.Migration):
             name='marketing_opt_in',
             field=fields.BooleanField(default=False),
         ),
+        ops.AddIndex(model_name='Member', index=Index(fields=['merged_into_id'])),
         ops.RunPython(install_append_only),
     ]
