@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,26 @@ async def test_a_merge_keeps_the_newest_decision(db: str) -> None:
     survivor = await members.link_identity(third, "zalo_oa", "user-1")
     assert (await Member.get(id=survivor.id)).marketing_opt_in is True
     assert len(await consent.history(survivor)) == 3
+
+
+async def test_concurrent_decisions_leave_the_flag_equal_to_the_newest_row(db: str) -> None:
+    """Grants and withdrawals at once (chat word, Mini App, counter): each takes the member's
+    lock, so the copy on the member row always matches the ledger's newest row."""
+    member = await new_member()
+
+    async def decide(n: int) -> None:
+        me = await Member.get(id=member.id)
+        if n % 2:
+            await consent.record_consent(
+                me, "marketing", channel="miniapp", method="miniapp_toggle", text=TEXT
+            )
+        else:
+            await consent.withdraw(
+                me, "marketing", channel="zalo", method="chat_word", text="dừng"
+            )
+
+    await asyncio.gather(*(decide(n) for n in range(20)))
+    rows = await ConsentRecord.filter(member_id=member.id).order_by("-created_at", "-id")
+    assert len(rows) == 20
+    assert (await Member.get(id=member.id)).marketing_opt_in is rows[0].granted
+    assert (await consent.current(member))["marketing"].granted is rows[0].granted
