@@ -74,6 +74,7 @@ def _error_responses(route: Route) -> dict[str, Any]:
     if route.auth == "admin":
         add(401, "invalid_api_key")
         add(403, "admin_disabled")
+        add(429, "too_many_failures")  # miniapp_api.audit: repeated wrong keys
     if route.body is not None:
         add(400, "invalid_json")
         add(415, "unsupported_media_type")
