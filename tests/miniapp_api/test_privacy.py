@@ -192,7 +192,10 @@ async def test_erasure_keeps_the_ledgers_and_forgets_the_person(api: Api) -> Non
     resp = await api.order("ord-5001", 6_000_000, phone="84912000555")
     assert resp.status == 200 and (await resp.json())["member_code"] == row.member_code
 
-    # Back again: a new member, with nothing of the old one.
+    # Back again, at the till or in the Mini App: a new member, with nothing of the old one.
+    resp = await api.order("ord-5001-b", 100_000, phone="84912000555")
+    assert resp.status == 201
+    assert (await resp.json())["member_code"] not in (card["member_code"], row.member_code)
     token2, _ = await api.login("5001", "Ngọc")
     card2 = await api.card(token2)
     assert card2["member_code"] != card["member_code"] and card2["points"] == 0
