@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.web.health import routes as health_routes
 from bot.web.media import MEDIA, setup_media
 from bot.web.problems import problem_middleware
+from bot.web.security import setup_security_headers
 from miniapp_api.routes import setup_api
 
 
@@ -53,6 +54,7 @@ def build_app(
 
     app.cleanup_ctx.append(runtime_ctx)
     app.router.add_routes(health_routes)
+    setup_security_headers(app)
     setup_media(app, settings.media_dir)
     runtime.setup_routes(app)
     setup_api(app)

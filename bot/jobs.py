@@ -12,6 +12,7 @@ from bot.content.store import ContentStore
 from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
 from bot.pipeline.outbox import SEND_JOB, Outbox
 from bot.pipeline.priority import HandlerTurns
+from bot.retention import purge_job
 
 
 def register_jobs(
@@ -21,8 +22,10 @@ def register_jobs(
     outbox: Outbox,
     burst: HandlerTurns | None,
     content: ContentStore,
+    retention_days: int,
 ) -> None:
-    """`burst`: the handlers' turns (None when bursts do not hold them back)."""
+    """`burst`: the handlers' turns (None when bursts do not hold them back);
+    `retention_days`: webhook and outbox payloads are kept this long."""
 
     async def process_inbox(
         ctx: dict[str, Any], channel: str, account_id: str, user_id: str
@@ -60,3 +63,4 @@ def register_jobs(
     queue.schedule("recover_inbox", recover_inbox, every_seconds=30)
     queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)
     queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)
+    queue.schedule("purge_messages", purge_job(retention_days), every_seconds=6 * 3600)

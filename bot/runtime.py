@@ -121,6 +121,7 @@ class Runtime:
             outbox=self.outbox,
             burst=self.consumer.turns if self.consumer else None,
             content=self.content,
+            retention_days=s.MESSAGE_RETENTION_DAYS,
         )
         self._db: list[Any] = []
         self._closing = False

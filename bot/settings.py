@@ -6,12 +6,17 @@ names the variable and what it expects (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ADMIN_ROLES = ("owner", "manager", "staff")
+# Settings whose value must never be echoed in an error line (it ends up in logs).
+_SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL")
 
 
 class SettingsError(Exception):
@@ -99,12 +104,22 @@ class Settings(BaseSettings):
     FB_GRAPH_VERSION: str = Field("v25.0", pattern=r"^v\d+\.\d+$")
 
     # --- Mini App and admin API ----------------------------------------------------------
-    ADMIN_API_KEY: str = Field("", repr=False)
+    ADMIN_API_KEY: str = Field("", repr=False)  # acts as the owner
+    # Extra keys with a narrower role, `role:KEY` separated by commas (roles owner, manager,
+    # staff; keys of 16+ characters): e.g. a till's staff key. See miniapp_api/auth.py.
+    ADMIN_API_KEYS: Annotated[list[tuple[str, str]], NoDecode] = Field([], repr=False)
+    # Wrong X-Api-Key answers per client address and minute before it gets 429 for a minute.
+    ADMIN_AUTH_FAILURES_PER_MINUTE: int = Field(10, ge=1, le=10_000)
     SESSION_SECRET: str = Field("", repr=False)
     SESSION_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=60)
     QR_TTL_SECONDS: int = Field(60, ge=10, le=3600)
     MINIAPP_ORIGINS: Annotated[list[str], NoDecode] = ["https://h5.zdn.vn", "zbrowser://h5.zdn.vn"]
     MEMBER_RATE_LIMIT_PER_MINUTE: int = Field(120, ge=1)
+
+    # --- privacy ------------------------------------------------------------------------
+    # Webhook and outbox rows (message texts, phone numbers) older than this are purged by
+    # the scheduler (`bot.retention.purge_expired`).
+    MESSAGE_RETENTION_DAYS: int = Field(90, ge=1, le=3650)
 
     # --- sandbox ------------------------------------------------------------------------
     # None = automatic: on while any channel has no credentials.
@@ -117,6 +132,24 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("ADMIN_API_KEYS", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        keys = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            role, sep, key = part.partition(":")
+            role, key = role.strip(), key.strip()
+            if not sep or role not in ADMIN_ROLES:
+                raise ValueError("expected role:KEY pairs, role one of owner, manager, staff")
+            if len(key) < 16:
+                raise ValueError(f"the {role} key is shorter than 16 characters")
+            keys.append((role, key))
+        return keys
 
     @field_validator("PUBLIC_BASE_URL", "ZALO_OPENAPI_URL", "ZALO_OAUTH_URL", "ZALO_GRAPH_URL")
     @classmethod
@@ -187,5 +220,6 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             name = ".".join(str(part) for part in err["loc"]) or "settings"
             got = err.get("input")
-            lines.append(f"setting {name}={got!r}: {err['msg']}")
+            shown = "<hidden>" if _SECRET_NAME.search(name) else repr(got)
+            lines.append(f"setting {name}={shown}: {err['msg']}")
         raise SettingsError("; ".join(lines)) from None

@@ -8,7 +8,8 @@ The rule, applied in one transaction with both rows locked (lower id first):
 - Identities, points ledger rows, vouchers, plays, awards and orders move to the survivor.
   Balances and points earned add up, so the ledger still sums to the cached balance.
   Ledger rows keep their historical `balance_after`. Draw logs are audit rows and keep the
-  original player.
+  original player. Consent rows stay with their member (the ledger is append-only); the
+  survivor's `marketing_opt_in` becomes the newest marketing decision of either.
 - The phone is the one being linked, else the survivor's, else the other's. The name is the
   survivor's, else the other's.
 - The tier is the higher of the two (or more, if the combined points reach it). Tier rewards
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty.clock import utcnow
 from loyalty.config import LoyaltyConfig
+from loyalty.consent import refresh_after_merge
 from loyalty.errors import Conflict
 from loyalty.models import Award, Member, MemberIdentity, Order, Play, PointsEntry, Voucher
 from loyalty.tiers import rank, upgrade_locked
@@ -65,6 +67,7 @@ async def merge_members(
         )
         if final_phone:
             await MemberIdentity.create(member_id=s_id, kind="phone", value=final_phone)
+        await refresh_after_merge(s_id)  # consent rows stay put: the newest decision wins
 
         merged = await lock_member(s_id)
         if config is not None:

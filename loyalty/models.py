@@ -15,6 +15,7 @@ from tortoise.models import Model
 
 IDENTITY_KINDS = ("zalo_oa", "zalo_app", "miniapp", "messenger", "phone")
 POINTS_KINDS = ("earn", "redeem", "adjust", "expire", "reversal")
+CONSENT_PURPOSES = ("membership_phone", "marketing")
 
 
 class Member(Model):
@@ -31,10 +32,17 @@ class Member(Model):
     merged_into: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "loyalty.Member", related_name=False, null=True, on_delete=fields.NO_ACTION
     )  # NO ACTION, not RESTRICT: checked at statement end, so one DELETE can clear the table
+    # The latest marketing decision of the consent ledger (`loyalty.consent`), written in the
+    # same transaction as the ledger row. False until the person explicitly opts in.
+    marketing_opt_in = fields.BooleanField(default=False)
+    # Set when the person's data was erased (`loyalty.privacy.erase`): the row stays, empty,
+    # so the ledgers pointing at it still add up.
+    erased_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "member"
+        indexes = (("merged_into_id",),)  # a person's merged members (consent, export, erase)
         constraints = (
             CheckConstraint(check="points_balance >= 0", name="member_points_balance_nonneg"),
             CheckConstraint(check="points_earned >= 0", name="member_points_earned_nonneg"),
@@ -277,9 +285,77 @@ class Order(Model):
         )
 
 
+class ConsentRecord(Model):
+    """Append-only consent ledger: one row per decision (grant or withdrawal) of one purpose.
+
+    Keeps what was shown (`text` and its `text_version` hash), when, through which channel and
+    how, as the evidence the law asks for. The member's current state is the newest row.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="consents", on_delete=fields.RESTRICT
+    )
+    purpose = fields.CharField(max_length=32)
+    granted = fields.BooleanField()
+    channel = fields.CharField(max_length=16)
+    method = fields.CharField(max_length=32)
+    text = fields.TextField()
+    text_version = fields.CharField(max_length=16)
+    recorded_by = fields.CharField(max_length=64, default="member")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "consent_record"
+        indexes = (("member_id", "purpose", "created_at"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise RuntimeError("consent_record rows are append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("consent_record rows are append-only")
+
+
+class AuditEntry(Model):
+    """Append-only audit log of writes through the admin API and the console.
+
+    Who (`actor_kind` api_key or user, `actor_id`, `actor_role`), what (`action`, the HTTP
+    `status`), when (`at`) and on what (`target`). The database refuses UPDATE on both
+    dialects and DELETE on PostgreSQL (a trigger), the model refuses both.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    actor_kind = fields.CharField(max_length=16)
+    actor_id = fields.CharField(max_length=64)
+    actor_role = fields.CharField(max_length=16)
+    source = fields.CharField(max_length=16, default="api")
+    action = fields.CharField(max_length=96)
+    target = fields.CharField(max_length=128, default="")
+    status = fields.SmallIntField(default=0)
+    detail: Any = fields.JSONField(null=True)
+
+    class Meta:
+        table = "audit_entry"
+        # Pages are newest first by id; each filter has its own (column, id) index.
+        indexes = (("at",), ("actor_id", "id"), ("action", "id"), ("target", "id"))
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise RuntimeError("audit_entry rows are append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit_entry rows are append-only")
+
+
 # Model order for Tortoise discovery: children before parents, so a plain `DELETE FROM` of each
 # table in this order (the test fixtures on SQLite) never trips a RESTRICT foreign key.
 __models__ = [
+    AuditEntry,
+    ConsentRecord,
     DrawLog,
     Award,
     QuizAttempt,

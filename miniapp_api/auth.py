@@ -1,4 +1,4 @@
-"""Who is calling: Mini App session tokens (members) and the admin API key (POS, staff).
+"""Who is calling: Mini App session tokens (members) and admin API keys as an `Actor`.
 
 Session tokens are JWTs (HS256, audience `miniapp`, `sub` = the member id, `exp`, and a
 `jti`) signed with a 32-byte key derived from `settings.session_secret()` for sessions only
@@ -17,6 +17,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import jwt
 from aiohttp import web
@@ -28,6 +29,7 @@ from bot.web.problems import ApiError
 from loyalty import members
 from loyalty.errors import MemberNotFound
 from loyalty.models import Member
+from loyalty.phone import mask_phone
 
 AUDIENCE = "miniapp"
 ALGORITHM = "HS256"
@@ -103,6 +105,8 @@ async def authenticate_member(request: web.Request) -> tuple[Member, Session]:
         member = await members.resolve(session.member_id)
     except MemberNotFound:
         raise _unauthorized("invalid_session", "the session's member no longer exists") from None
+    if member.erased_at is not None:  # erased: the person signs in again as a new member
+        raise _unauthorized("invalid_session", "the session's member no longer exists")
     await check_rate(request, member.id)
     return member, session
 
@@ -123,14 +127,102 @@ async def check_rate(request: web.Request, member_id: int) -> None:
     )
 
 
-def check_admin(request: web.Request) -> None:
-    """`X-Api-Key` must equal ADMIN_API_KEY (constant-time); no key configured = disabled."""
-    expected = request.app[SETTINGS].ADMIN_API_KEY
-    if not expected:
+# --- admin callers: API keys (and, later, console sessions) as an Actor -----------------
+Role = Literal["owner", "manager", "staff", "member"]
+ROLE_RANK: dict[str, int] = {"member": 0, "staff": 1, "manager": 2, "owner": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is calling the admin API: an API key or a console user, with one role.
+
+    `ADMIN_API_KEY` is the owner; `ADMIN_API_KEYS` adds keys with narrower roles. The console
+    (a session middleware) sets `request[ACTOR_KEY] = Actor("user", <user id>, <role>)` before
+    the view runs, and every role check and audit entry reads the same object. An API key's
+    `id` is a fingerprint (`key:` + 8 hex of its SHA-256): the audit log names the key
+    without holding it. A member acting on their own data (export, erasure from the Mini
+    App) is `Actor("member", "member:<id>", "member")` in the audit log.
+    """
+
+    kind: Literal["api_key", "user", "member"]
+    id: str
+    role: Role
+
+    def at_least(self, role: Role) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @classmethod
+    def member(cls, member_id: int) -> Actor:
+        return cls("member", f"member:{member_id}", "member")
+
+
+def visible_phone(actor: Actor, phone: str | None, *, in_front: bool) -> str | None:
+    """The phone as this caller may see it: managers and owners see it whole; staff only for
+    the member in front of them (found by a scanned QR or the number they typed), masked
+    (`0912***678`) otherwise."""
+    if phone is None or in_front or actor.at_least("manager"):
+        return phone
+    return mask_phone(phone)
+
+
+ACTOR_KEY = web.RequestKey("admin_actor", Actor)  # the Actor of an admin request
+
+
+def key_fingerprint(key: str) -> str:
+    return "key:" + hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def _configured_keys(settings: Settings) -> list[tuple[Role, str]]:
+    keys: list[tuple[Role, str]] = []
+    if settings.ADMIN_API_KEY:
+        keys.append(("owner", settings.ADMIN_API_KEY))
+    keys.extend((role, key) for role, key in settings.ADMIN_API_KEYS)  # type: ignore[misc]
+    return keys
+
+
+def match_api_key(settings: Settings, given: str) -> Actor | None:
+    """The Actor of `given`, comparing it with every configured key in constant time (the
+    digests are compared, so neither the key's length nor which key matched shows in the
+    timing)."""
+    given_digest = hashlib.sha256(given.encode()).digest()
+    found: Actor | None = None
+    for role, key in _configured_keys(settings):
+        if hmac.compare_digest(given_digest, hashlib.sha256(key.encode()).digest()):
+            found = Actor("api_key", key_fingerprint(key), role)
+    return found if given else None
+
+
+def check_admin(request: web.Request) -> Actor:
+    """The caller's Actor: one a console session already set, else `X-Api-Key` matched
+    against the configured keys. No key configured = admin API disabled (403)."""
+    already = request.get(ACTOR_KEY)
+    if isinstance(already, Actor):
+        return already
+    settings = request.app[SETTINGS]
+    if not _configured_keys(settings):
         raise ApiError(403, "admin_disabled", "the admin API is disabled: set ADMIN_API_KEY")
-    given = request.headers.get("X-Api-Key", "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    actor = match_api_key(settings, request.headers.get("X-Api-Key", ""))
+    if actor is None:
         raise ApiError(401, "invalid_api_key", "missing or wrong X-Api-Key header")
+    request[ACTOR_KEY] = actor
+    return actor
+
+
+def actor_of(request: web.Request) -> Actor:
+    """The Actor `check_admin` found for this request (admin routes only)."""
+    actor = request.get(ACTOR_KEY)
+    assert isinstance(actor, Actor), "route is not declared with auth='admin'"
+    return actor
+
+
+def require_role(request: web.Request, role: Role) -> Actor:
+    """403 `forbidden_role` unless the caller's role is at least `role`."""
+    actor = actor_of(request)
+    if not actor.at_least(role):
+        raise ApiError(
+            403, "forbidden_role", f"this needs the {role} role (this caller is {actor.role})"
+        )
+    return actor
 
 
 # --- the member's Zalo access token, kept server-side per session -------------------------

@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from bot.web.security import html_policy, inline_hashes
 from miniapp_api.registry import ApiRegistry, Route, api
 from miniapp_api.schemas import Problem
 
@@ -73,6 +74,7 @@ def _error_responses(route: Route) -> dict[str, Any]:
     if route.auth == "admin":
         add(401, "invalid_api_key")
         add(403, "admin_disabled")
+        add(429, "too_many_failures")  # miniapp_api.audit: repeated wrong keys
     if route.body is not None:
         add(400, "invalid_json")
         add(415, "unsupported_media_type")
@@ -189,8 +191,23 @@ async def openapi_json(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
+@cache
+def _docs() -> tuple[bytes, str]:
+    """The page and its Content-Security-Policy: its one inline script and style block are
+    allowed by hash, nothing else inline (see `bot.web.security`)."""
+    html = DOCS_HTML.read_text(encoding="utf-8")
+    scripts, styles = inline_hashes(html)
+    return html.encode(), html_policy(script_hashes=scripts, style_hashes=styles)
+
+
 async def docs_page(request: web.Request) -> web.Response:
-    return web.Response(body=DOCS_HTML.read_bytes(), content_type="text/html", charset="utf-8")
+    body, policy = _docs()
+    return web.Response(
+        body=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Content-Security-Policy": policy},
+    )
 
 
 def setup_openapi(app: web.Application) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
+from bot.web.security import setup_security_headers
 from miniapp_api import views  # noqa: F401 - importing registers the routes
+from miniapp_api.audit import audit_middleware
 from miniapp_api.calls import handler_for
 from miniapp_api.cors import setup_cors
 from miniapp_api.media import setup_media_cache
@@ -19,6 +21,8 @@ from miniapp_api.registry import mount
 
 
 def setup_api(app: web.Application) -> None:
+    app.middlewares.append(audit_middleware)  # admin writes audited, key guessing limited
+    setup_security_headers(app)  # idempotent: the sandbox and bot.app may install it too
     setup_cors(app)
     setup_media_cache(app, app[SETTINGS])
     setup_openapi(app)

@@ -86,6 +86,10 @@ class Texts(BaseModel):
     phone_already_rewarded: Tpl("phone")
     phone_taken: Tpl("phone")
 
+    # --- consent (stored word for word as evidence: only {shop}, never the person's name) --
+    consent_phone: Tpl("shop", common=False)  # why the phone is kept (Mini App, records)
+    consent_marketing: Tpl("shop", common=False)  # the promotional-messages opt-in
+
     # --- member card --------------------------------------------------------------------
     card_caption: Tpl("tier", "points", "points_to_next", "next_tier", "member_code", "progress")
     card_progress: Tpl("tier", "points", "points_to_next", "next_tier")

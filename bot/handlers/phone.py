@@ -10,12 +10,15 @@ The member is found or created by phone and every channel identity of the person
 to it (merging members that turn out to be one person). A phone whose member already has a
 different identity of the same channel (another Zalo user, another PSID) is someone else's:
 `texts.phone_taken`, nothing is linked. `rewards.phone_capture` is issued once per person.
+Each linked phone is a `membership_phone` consent record with the request's texts (which
+state the purpose).
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.content.schema import Content
 from bot.core.events import MessageEvent, SharedInfoEvent
 from bot.core.exceptions import SkipHandler
 from bot.core.filters import StateFilter
@@ -27,6 +30,7 @@ from bot.handlers.context import Chat, ChatMiddleware
 from bot.handlers.menu import nav_button
 from bot.handlers.vouchers import local, voucher_value
 from loyalty import members as loyalty_members
+from loyalty.consent import record_consent
 from loyalty.errors import InvalidPhone
 from loyalty.models import Member, Voucher
 from loyalty.phone import normalize_phone
@@ -96,7 +100,21 @@ async def save_phone(chat: Chat, raw: str, *, name: str | None = None) -> None:
     member = await members.attach(event, member, config=config)
     if name and not member.name:
         member = await loyalty_members.set_name(member, name)
+    await record_consent(
+        member,
+        "membership_phone",
+        channel=event.channel,
+        method="phone_share",
+        text=request_text(content),
+    )
     await _reward(chat, member, phone, had_phone=had_phone)
+
+
+def request_text(content: Content) -> str:
+    """The phone request as shown (title, text, subtitle), for the consent record: rendered
+    with the shop's name, the person's own name left as `{name}` (no personal data kept)."""
+    keys = ("phone_request_title", "phone_request", "phone_request_subtitle")
+    return "\n".join(content.text(key, name="{name}") for key in keys)
 
 
 async def _reward(chat: Chat, member: Member, phone: str, *, had_phone: bool) -> None:

@@ -30,6 +30,7 @@ from bot.sandbox.inputs import CHANNELS, USER_ID, BadInput, parse_action, parse_
 from bot.sandbox.miniapp import open_session
 from bot.sandbox.stream import STOPPING, stream
 from bot.web.media import MEDIA
+from bot.web.security import setup_security_headers
 
 log = logging.getLogger("bot.sandbox")
 
@@ -145,6 +146,7 @@ async def post_miniapp_session(request: web.Request) -> web.Response:
 
 def setup_sandbox(app: web.Application) -> None:
     """Register the sandbox routes; they stay 404 unless `settings.sandbox_enabled`."""
+    setup_security_headers(app)  # CSP without inline script, nosniff, frame-ancestors
     app[STOPPING] = asyncio.Event()
 
     async def stop_streams(app: web.Application) -> None:

@@ -233,7 +233,8 @@ class RefundOut(Out):
 class AdminMemberOut(Out):
     member_code: str
     name: str | None
-    phone: str | None
+    phone: str | None = Field(description="masked (0912***678) for a staff key, see README")
+    marketing_opt_in: bool = Field(description="the latest marketing consent decision")
     points: int
     points_earned: int
     tier: TierOut

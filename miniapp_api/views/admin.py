@@ -14,6 +14,7 @@ from loyalty.errors import MemberNotFound, QrTokenExpired, QrTokenInvalid
 from loyalty.models import Member
 from loyalty.phone import is_phone_like
 from loyalty.qr import resolve_qr_token
+from miniapp_api import audit, auth
 from miniapp_api import schemas as s
 from miniapp_api.adapters import member_code_of
 from miniapp_api.calls import Call
@@ -21,6 +22,10 @@ from miniapp_api.present import tier_out, voucher_out
 from miniapp_api.registry import Reply, api
 
 ADMIN_ERRORS = {401: ("invalid_api_key",), 403: ("admin_disabled",)}
+
+
+def _is_qr_token(key: str) -> bool:
+    return key.count(".") == 2 and len(key) > 40  # a member QR token (a JWT)
 
 
 @api.route(
@@ -43,6 +48,7 @@ async def record_order(call: Call) -> Reply:
     member is created for a phone the shop has not seen). 201 the first time; the same
     `order_id` again answers 200 with the first result."""
     body: s.OrderIn = call.body
+    audit.note(call.request, target=f"order={body.order_id}")
     result = await orders.record_order(
         body.order_id,
         body.amount,
@@ -69,12 +75,17 @@ async def record_order(call: Call) -> Reply:
     auth="admin",
     params=s.OrderPath,
     responses={200: s.RefundOut},
-    errors={**ADMIN_ERRORS, 404: ("order_not_found", "not_found")},
+    errors={
+        **ADMIN_ERRORS,
+        403: ("admin_disabled", "forbidden_role"),
+        404: ("order_not_found", "not_found"),
+    },
 )
 async def refund_order(call: Call) -> Reply:
     """Points already spent stay spent: the reversal stops at a zero balance and the rest is
     reported as `points_unrecovered`. The tier is lowered if the points no longer reach it.
-    Refunding again changes nothing (`duplicate: true`)."""
+    Refunding again changes nothing (`duplicate: true`). Needs the manager role."""
+    auth.require_role(call.request, "manager")
     result = await orders.refund_order(call.params.order_id, config=call.content.loyalty)
     out = s.RefundOut(
         order_id=result.order_id,
@@ -89,7 +100,7 @@ async def refund_order(call: Call) -> Reply:
 
 
 async def _find(call: Call, key: str) -> Member:
-    if key.count(".") == 2 and len(key) > 40:  # a member QR token (a JWT)
+    if _is_qr_token(key):
         try:
             code = resolve_qr_token(key, call.settings.session_secret())
         except QrTokenExpired:
@@ -118,15 +129,20 @@ async def _find(call: Call, key: str) -> Member:
     },
 )
 async def member_profile(call: Call) -> Reply:
-    """Phones may be written `84…`, `0…` or `+84…`. Profile, points, tier and vouchers."""
-    member = await _find(call, call.params.key)
+    """Phones may be written `84…`, `0…` or `+84…`. Profile, points, tier and vouchers. A
+    staff key sees the phone masked unless the member is in front of them (a scanned QR, or
+    the number typed)."""
+    key = call.params.key
+    member = await _find(call, key)
+    in_front = _is_qr_token(key) or is_phone_like(key)
     config = call.content.loyalty
     progress = tiers.progress(member, config)
     views = await vouchers.list_for_member(member, now=datetime.now(UTC))
     out = s.AdminMemberOut(
         member_code=member.member_code,
         name=member.name,
-        phone=member.phone,
+        phone=auth.visible_phone(auth.actor_of(call.request), member.phone, in_front=in_front),
+        marketing_opt_in=member.marketing_opt_in,
         points=member.points_balance,
         points_earned=member.points_earned,
         tier=tier_out(progress.tier),

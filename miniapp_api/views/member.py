@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bot.web.problems import ApiError
-from loyalty import members, points, tiers, vouchers
+from loyalty import consent, members, points, tiers, vouchers
 from loyalty.errors import QrTokenExpired, QrTokenInvalid
 from loyalty.models import Member
 from loyalty.phone import normalize_phone
@@ -201,7 +201,8 @@ async def link_phone(call: Call) -> Reply:
     """Resolves the token via Zalo Graph `/v2.0/me/info` with the session's Zalo access token
     (kept server-side since sign-in) or the `access_token` sent along. If another member
     already has the number, the two are merged. The `rewards.phone_capture` voucher is issued
-    once per person, ever."""
+    once per person, ever. Records the `membership_phone` consent with `texts.consent_phone`
+    (GET /v1/me/consents gives the text to show before asking)."""
     body: s.PhoneIn = call.body
     access_token = body.access_token
     if access_token is not None:
@@ -219,6 +220,10 @@ async def link_phone(call: Call) -> Reply:
     phone = normalize_phone(number)
     config = call.content.loyalty
     member = await members.link_phone(call.me, phone, config=config)
+    text = call.content.text("consent_phone")  # shown by the Mini App before the request
+    await consent.record_consent(
+        member, "membership_phone", channel="miniapp", method="phone_share", text=text
+    )
     voucher, issued = None, False
     reward = call.content.rewards.phone_capture
     if reward is not None:
