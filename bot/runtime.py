@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot.apiclient.http import SharedHttp
 from bot.backends.factory import build_backends
+from bot.backends.redis.watch import RestartWatch
 from bot.channels.registry import build_channels
 from bot.content.schema import Content
 from bot.content.store import ContentStore
@@ -123,6 +124,9 @@ class Runtime:
             content=self.content,
             retention_days=s.MESSAGE_RETENTION_DAYS,
         )
+        self.redis_watch: RestartWatch | None = None
+        if self.consumes and self.backends.redis is not None:
+            self.redis_watch = RestartWatch(self.backends.redis, self._requeue_all)
         self._db: list[Any] = []
         self._closing = False
         self._started = False
@@ -175,6 +179,14 @@ class Runtime:
             self.content.subscribe(self.warm_renders)
         if self.consumer.feeder is not None:
             await self.consumer.feeder.start()
+        if self.redis_watch is not None:
+            self.redis_watch.start()
+
+    async def _requeue_all(self) -> None:
+        """The queue lost its jobs (Redis restarted): wake every user with work waiting."""
+        users = await self.inbox.requeue_pending()
+        senders = await self.outbox.sweep_due()
+        log.warning("re-queued %d user(s) with events and %d with replies", users, senders)
 
     def warm_renders(self, content: Content) -> None:
         """Draw the campaigns' shared images in the background (again after each reload:
@@ -238,6 +250,8 @@ class Runtime:
             await asyncio.gather(self._warming, return_exceptions=True)
         if self.ingest is not None:
             await self.ingest.close()
+        if self.redis_watch is not None:
+            await self.redis_watch.close()
         consumer = self.consumer
         if consumer is not None and consumer.feeder is not None:
             await consumer.feeder.close()

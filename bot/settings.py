@@ -57,12 +57,19 @@ class Settings(BaseSettings):
     # (`bot.pipeline.ingest.sqlite_writer`), so SQLite's work does not compete with the event loop
     # for the interpreter lock. Off: written by aiosqlite's thread inside `serve`.
     INGEST_SQLITE_WRITER: bool = True
+    # PostgreSQL + Redis: the webhook's INSERT notifies the workers, who queue the jobs, so
+    # `serve` makes no Redis call per batch. Off: `serve` queues them (measured in bench/).
+    INGEST_NOTIFY: bool = True
     # `worker` lowers its own CPU priority by this much (os.nice) so that on a shared host
     # the webhook acknowledgements in `serve` go first; 0 keeps the default priority.
     WORKER_NICE: int = Field(10, ge=0, le=19)
     # On SIGTERM/SIGINT, `serve` and `worker` finish what they can for at most this many
     # seconds (requests in flight, queued jobs), then close every connection and exit.
     SHUTDOWN_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=300)
+    # With Redis: jobs one `worker` runs at once (handlers and sends wait on the database
+    # and the platforms, rarely on the CPU), and how often it looks for new ones.
+    QUEUE_CONCURRENCY: int = Field(32, ge=1, le=1000)
+    QUEUE_POLL_SECONDS: float = Field(0.05, gt=0, le=5)
 
     # --- storage ------------------------------------------------------------------------
     DATABASE_URL: str = Field("sqlite://data/app.sqlite3", repr=False)  # may hold a password

@@ -113,8 +113,12 @@ class JobQueue(ABC):
     """Background jobs: arq on Redis, an asyncio queue in-process."""
 
     @abstractmethod
-    def register(self, name: str, func: JobFunc, *, max_tries: int = 20) -> None:
-        """Make `func` runnable under `name` (call before `start`)."""
+    def register(
+        self, name: str, func: JobFunc, *, max_tries: int = 20, urgent: bool = False
+    ) -> None:
+        """Make `func` runnable under `name` (call before `start`). `urgent` jobs (sending a
+        reply) are taken before the jobs already waiting, so a burst's handler jobs never
+        hold its first replies back."""
 
     @abstractmethod
     def schedule(self, name: str, func: JobFunc, *, every_seconds: float) -> None:

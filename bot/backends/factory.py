@@ -51,6 +51,11 @@ def build_backends(settings: Settings) -> Backends:
         kv=RedisKeyValue(redis, prefix=prefix),
         locks=RedisLocks(redis, prefix=prefix),
         fsm=RedisFSMStorage(redis, prefix=prefix),
-        queue=ArqQueue(redis, prefix=prefix),
+        queue=ArqQueue(
+            redis,
+            prefix=prefix,
+            concurrency=settings.QUEUE_CONCURRENCY,
+            poll_delay=settings.QUEUE_POLL_SECONDS,
+        ),
         redis=redis,
     )

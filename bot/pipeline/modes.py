@@ -49,8 +49,9 @@ class Mode:
 
     @property
     def notifies(self) -> bool:
-        """The INSERT tells the workers about new rows (PostgreSQL + Redis)."""
-        return self.postgres and self.redis
+        """The INSERT tells the workers about new rows (PostgreSQL + Redis, unless
+        `INGEST_NOTIFY` is off: then `serve` queues the jobs itself, through Redis)."""
+        return self.postgres and self.redis and self.settings.INGEST_NOTIFY
 
     @property
     def holds_handlers(self) -> bool:

@@ -8,6 +8,7 @@ Events themselves are deduplicated in the database, so this only stops duplicate
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,10 @@ class InProcessQueue(JobQueue):
         self._drain_timeout = drain_timeout
         self._funcs: dict[str, tuple[JobFunc, int]] = {}
         self._schedules: dict[str, float] = {}
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        # (0 urgent / 1 normal, arrival, job): urgent jobs first, each kind in arrival order.
+        self._queue: asyncio.PriorityQueue[tuple[int, int, _Job]] = asyncio.PriorityQueue()
+        self._arrivals = itertools.count()
+        self._urgent: set[str] = set()
         self._taken: set[str] = set()  # job ids queued, deferred or running
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -61,10 +65,14 @@ class InProcessQueue(JobQueue):
         """Jobs waiting for a worker (not counting deferred or running ones)."""
         return self._queue.qsize()
 
-    def register(self, name: str, func: JobFunc, *, max_tries: int = 20) -> None:
+    def register(
+        self, name: str, func: JobFunc, *, max_tries: int = 20, urgent: bool = False
+    ) -> None:
         if self._started:
             raise RuntimeError(f"register job {name!r} before the queue starts")
         self._funcs[name] = (func, max(max_tries, 1))
+        if urgent:
+            self._urgent.add(name)
 
     def schedule(self, name: str, func: JobFunc, *, every_seconds: float) -> None:
         if every_seconds <= 0:
@@ -87,16 +95,20 @@ class InProcessQueue(JobQueue):
         self._put_later(_Job(name, args, job_id), defer)
         return True
 
+    def _put(self, job: _Job) -> None:
+        rank = 0 if job.name in self._urgent else 1
+        self._queue.put_nowait((rank, next(self._arrivals), job))
+
     def _put_later(self, job: _Job, delay: float) -> None:
         if delay <= 0:
-            self._queue.put_nowait(job)
+            self._put(job)
             return
         loop = asyncio.get_running_loop()
         handle: asyncio.TimerHandle | None = None
 
         def fire() -> None:
             self._timers.discard(handle)
-            self._queue.put_nowait(job)
+            self._put(job)
 
         handle = loop.call_later(delay, fire)
         self._timers.add(handle)
@@ -115,7 +127,7 @@ class InProcessQueue(JobQueue):
 
     async def _work(self) -> None:
         while True:
-            job = await self._queue.get()
+            _, _, job = await self._queue.get()
             try:
                 await self._run(job)
             finally:

@@ -33,6 +33,7 @@ from bot.backends.redis.kv import to_ms
 
 log = logging.getLogger("bot.queue")
 
+URGENT_LEAD = 600.0  # seconds: ahead of any backlog a burst leaves
 # arq's `enqueue_job` for many jobs in one round trip: per job, the same test (no job and no
 # result key under that id) and the same writes (job payload with expiry, queue entry), atomic
 # because a script runs alone. KEYS: the queue. ARGV: expiry in ms, score (enqueue time in
@@ -88,8 +89,8 @@ class ArqQueue(JobQueue):
         redis: Redis,
         *,
         prefix: str,
-        concurrency: int = 8,
-        poll_delay: float = 0.5,
+        concurrency: int = 32,
+        poll_delay: float = 0.05,
         job_timeout: float = 300.0,
         drain_timeout: float = 10.0,
     ) -> None:
@@ -106,6 +107,7 @@ class ArqQueue(JobQueue):
         self._job_timeout = job_timeout
         self._drain_timeout = drain_timeout
         self._functions: dict[str, Function] = {}
+        self._urgent: set[str] = set()
         self._schedules: dict[str, float] = {}
         self._worker: Worker | None = None
         self._main: asyncio.Task[None] | None = None
@@ -116,13 +118,17 @@ class ArqQueue(JobQueue):
     def _job_key(self, job_id: str | None) -> str:
         return f"{self._prefix}{job_id or uuid.uuid4().hex}"
 
-    def register(self, name: str, func_: JobFunc, *, max_tries: int = 20) -> None:
+    def register(
+        self, name: str, func_: JobFunc, *, max_tries: int = 20, urgent: bool = False
+    ) -> None:
         if self._worker is not None:
             raise RuntimeError(f"register job {name!r} before the queue starts")
         wrapped: Any = _wrap(func_, len(self._prefix))  # arq's WorkerCoroutine, loosely typed
         self._functions[name] = func(
             wrapped, name=name, max_tries=max(max_tries, 1), keep_result=0
         )
+        if urgent:
+            self._urgent.add(name)
 
     def schedule(self, name: str, func_: JobFunc, *, every_seconds: float) -> None:
         if every_seconds <= 0:
@@ -140,9 +146,14 @@ class ArqQueue(JobQueue):
             *args,
             _job_id=self._job_key(job_id),
             _queue_name=self.queue_name,
-            _defer_by=defer if defer > 0 else None,
+            _defer_by=defer if defer > 0 else self._lead(name),
         )
         return job is not None
+
+    def _lead(self, name: str) -> float | None:
+        """An urgent job due now is scored `URGENT_LEAD` seconds in the past: arq takes the
+        lowest scores first, so it runs before the jobs already waiting."""
+        return -URGENT_LEAD if name in self._urgent else None
 
     async def enqueue_many(self, name: str, jobs: Sequence[tuple[tuple[Any, ...], str]]) -> int:
         if name not in self._functions:

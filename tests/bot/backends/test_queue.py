@@ -42,6 +42,30 @@ class TestJobQueue:
         await eventually(lambda: seen)
         assert seen == [("T", "j1", "Chào", 2)]
 
+    async def test_urgent_jobs_go_before_the_ones_already_waiting(
+        self, make_queue: MakeQueue
+    ) -> None:
+        """A reply's send job overtakes a burst's handler jobs queued before it."""
+        queue = make_queue(concurrency=1)
+        order: list[str] = []
+
+        async def handle(ctx: dict[str, Any], n: int) -> None:
+            order.append(f"handle{n}")
+
+        async def send(ctx: dict[str, Any], n: int) -> None:
+            order.append(f"send{n}")
+
+        queue.register("handle", handle)
+        queue.register("send", send, urgent=True)
+        for n in range(5):
+            await queue.enqueue("handle", n, job_id=f"h{n}")
+        await queue.enqueue("send", 1, job_id="s1")
+        await queue.enqueue("send", 2, job_id="s2")
+        await queue.start({})
+        await eventually(lambda: len(order) == 7)
+        assert order[:2] == ["send1", "send2"]  # urgent first, in their own order
+        assert order[2:] == [f"handle{n}" for n in range(5)]
+
     async def test_unknown_job_and_late_register(self, make_queue: MakeQueue) -> None:
         queue = make_queue()
         queue.register("noop", noop)

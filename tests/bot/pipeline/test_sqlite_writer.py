@@ -53,7 +53,7 @@ def _alive(pid: int) -> bool:
 
 
 async def _gone(pid: int) -> bool:
-    for _ in range(100):
+    for _ in range(300):  # a loaded machine reaps slowly
         if not _alive(pid):
             return True
         await asyncio.sleep(0.05)
