@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from games.config import Game
 from games.draw import Outcome, outcome_for
-from loyalty.models import Award, DrawLog, Play, Voucher
+from loyalty.models import Award, DrawLog, DrawUnsealed, Play, Voucher
 from loyalty.play_rows import PlayRows, PlayWriter, Written
 from loyalty.rawsql import is_postgres
 from loyalty.settle_pg import PG_WRITER
@@ -101,7 +101,7 @@ class OrmWriter:
                 voucher_id=voucher.id if voucher else None,
                 created_at=rows.now,
             )
-        await DrawLog.create(
+        log = await DrawLog.create(
             play_id=play_id,
             member_id=rows.member_id,
             member_code=rows.member_code,
@@ -116,6 +116,7 @@ class OrmWriter:
             detail=rows.detail,
             created_at=rows.now,
         )
+        await DrawUnsealed.create(draw_log_id=log.id, game_id=rows.game_id)
         return Written(play_id, voucher)
 
 

@@ -2,10 +2,10 @@
 
 The portable writer (`settle.OrmWriter`) costs four round trips after the stock claim, and the
 claimed prize's stock row stays locked for all of them: every other player of that prize
-waits. Data-modifying CTEs write the play (or settle a quiz's), the voucher, the award and the
-draw log in one round trip, from the same `PlayRows` the portable writer stores. Foreign keys
-between the new rows are checked at the end of the statement, so the award may point at the
-voucher and the play inserted beside it.
+waits. Data-modifying CTEs write the play (or settle a quiz's), the voucher, the award, the
+draw log and its place in the sealing queue in one round trip, from the same `PlayRows` the
+portable writer stores. Foreign keys between the new rows are checked at the end of the
+statement, so the award may point at the voucher and the play inserted beside it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ _REST = """
   SELECT p.id, $1, $18::varchar, $2, $4, $19::text::jsonb, $20::varchar, $21::float8,
          $22::varchar, $7, $8, $23::text::jsonb, $10
   FROM p
+  RETURNING id
+), u AS (
+  INSERT INTO draw_unsealed (draw_log_id, game_id) SELECT d.id, $2 FROM d
 )
 SELECT p.id AS play_id, (SELECT id FROM v) AS voucher_id FROM p
 """

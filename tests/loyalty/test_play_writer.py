@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from games.draw import Outcome
 from loyalty import settle, settle_pg
 from loyalty.clock import vn_date
-from loyalty.models import Award, DrawLog, Play, Voucher
+from loyalty.models import Award, DrawLog, DrawUnsealed, Play, Voucher
 from loyalty.play_rows import PlayRows, PlayWriter, play_rows
 from loyalty.rawsql import is_postgres
 from tests.loyalty.conftest import make_game, make_quiz, new_member, vn
@@ -38,6 +38,9 @@ async def stored(play_id: int) -> dict[str, Any]:
     vouchers = await Voucher.filter(source_ref=f"play:{play_id}").values()
     awards = await Award.filter(play_id=play_id).values()
     logs = await DrawLog.filter(play_id=play_id).values()
+    for log in logs:  # every draw waits in the sealing queue (loyalty.promotions.chain)
+        queued = await DrawUnsealed.filter(draw_log_id=log["id"]).values_list("game_id", flat=True)
+        log["queued_for"] = list(queued)
     for row in (play, *vouchers, *awards, *logs):
         row.pop("id")
         row.pop("play_id", None)
@@ -77,7 +80,7 @@ def expected(key: str, *, win: bool, version: str, roll: float) -> dict[str, Any
                 "member_code": "", "game_id": "wheel", "game_version": version,
                 "available": SNAP, "rng": "Random", "roll": roll, "drawn_prize_id": "v50k",
                 "prize_id": "v50k" if win else "none", "is_win": win, "detail": None,
-                "created_at": NOW,
+                "created_at": NOW, "queued_for": ["wheel"],
             }
         ],
     }  # fmt: skip
