@@ -1,4 +1,5 @@
-"""`python -m bot …`: serve, worker, db upgrade, config check, messenger sync-profile, loyalty."""
+"""`python -m bot …`: serve, worker, db upgrade, config check, messenger sync-profile, loyalty,
+promotions."""
 
 from __future__ import annotations
 
@@ -188,7 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     tiers = loyalty.add_parser("tiers", help="re-evaluate member tiers by the tier policy")
     tiers.add_argument("--dry-run", action="store_true", help="show who would change")
     tiers.set_defaults(func=cmd_loyalty_tiers)
+    _add_promotions(sub)
     return parser
+
+
+def _add_promotions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`promotions verify GAME_ID`, `promotions seal` (issue 23; bot/cli_promotions.py)."""
+    from bot.cli_promotions import add_promotions_commands
+
+    add_promotions_commands(sub, _settings)
 
 
 def main(argv: list[str] | None = None) -> int:

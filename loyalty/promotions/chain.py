@@ -86,6 +86,11 @@ async def _head(game_id: str) -> tuple[int, str]:
     return (int(rows[0]["seq"]), rows[0]["entry_hash"]) if rows else (0, GENESIS)
 
 
+async def chain_head(game_id: str) -> tuple[int, str]:
+    """(entries, the last entry's hash) of a campaign's chain; (0, GENESIS) when empty."""
+    return await _head(game_id)
+
+
 async def seal(game_id: str, *, now: datetime | None = None, batch: int = SEAL_BATCH) -> int:
     """Append this campaign's waiting draws to its chain; returns how many were sealed."""
     if not await fetch("SELECT 1 AS one FROM draw_unsealed WHERE game_id = ? LIMIT 1", game_id):

@@ -13,7 +13,7 @@ class PromotionsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     registration_threshold: int = Field(
-        REGISTRATION_THRESHOLD_VND,
+        default=REGISTRATION_THRESHOLD_VND,
         ge=0,
         description="total announced prize value (VND) from which a campaign is registered",
     )
