@@ -3,9 +3,11 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 from loyalty.append_only import install_append_only
+from loyalty.report_indexes import install_report_indexes
 
 class Migration(migrations.Migration):
-    """The draw log's hash chain and its sealing queue; UPDATE and DELETE refused on both logs."""
+    """The draw log's hash chain and its sealing queue; UPDATE and DELETE refused on both logs;
+    the orders index the reports read (loyalty/report_indexes.py)."""
 
     dependencies = [('loyalty', '0002_prize_stock_shards')]
 
@@ -37,4 +39,5 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.RunPython(install_append_only),
+        ops.RunPython(install_report_indexes),
     ]
