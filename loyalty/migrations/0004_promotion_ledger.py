@@ -3,6 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 from loyalty.append_only import install_append_only
+from loyalty.migration_ops import queue_existing_draws
 from loyalty.report_indexes import install_report_indexes
 
 class Migration(migrations.Migration):
@@ -38,6 +39,7 @@ class Migration(migrations.Migration):
             options={'table': 'draw_unsealed', 'app': 'loyalty', 'pk_attr': 'draw_log_id', 'table_description': 'A draw log row waiting to be sealed: written by the play, removed by the sealer.'},
             bases=['Model'],
         ),
+        ops.RunPython(queue_existing_draws),
         ops.RunPython(install_append_only),
         ops.RunPython(install_report_indexes),
     ]

@@ -224,3 +224,11 @@ def _check(row: Mapping[str, Any], seq: int, prev: str) -> Broken | None:
     if link(prev, row["content_hash"]) != row["entry_hash"]:
         return Broken(seq, draw_id, play_id, "the entry's own hash does not match")
     return None
+
+
+SEAL_EVERY_SECONDS = 60
+
+
+async def seal_draws_job(ctx: dict[str, Any]) -> int:
+    """The periodic job (`bot/jobs.py`: every SEAL_EVERY_SECONDS): seal every campaign."""
+    return await seal_all()
