@@ -28,6 +28,7 @@ from bot.handlers.games_common import (
     result_buttons,
     result_text,
     rng,
+    rules_button,
     unavailable,
 )
 from bot.handlers.games_wheel import intro_text
@@ -81,6 +82,7 @@ async def show(chat: Chat, game: Game) -> None:
     left = await plays.plays_left(member, game, moment)
     buttons = (
         button(chat.content, "game_quiz_start_button", PlayGame(game=game.id).pack()),
+        rules_button(chat.runtime, game),
         menu_button(chat.content),
     )
     await chat.send(Text(text=await intro_text(chat, game, left), buttons=buttons))

@@ -167,3 +167,12 @@ async def test_the_cohort_report_route(api: Api) -> None:
         400,
         "source_filter_unavailable",
     )
+
+
+async def test_the_game_screens_link_to_the_public_page(api: Api) -> None:
+    token, _ = await api.login()
+    base = api.settings.PUBLIC_BASE_URL
+    items = (await (await api.me("GET", "/api/v1/games", token)).json())["items"]
+    assert {g["id"]: g["rules_url"] for g in items}["quiz"] == f"{base}/promotions/quiz"
+    wheel = await (await api.me("GET", "/api/v1/games/lucky-wheel", token)).json()
+    assert wheel["rules_url"] == f"{base}/promotions/lucky-wheel"
