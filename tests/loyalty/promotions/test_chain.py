@@ -6,6 +6,7 @@ set aside, as an owner with full access could, and `verify` must name the first 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 from collections.abc import AsyncIterator
@@ -143,3 +144,25 @@ async def test_a_draw_left_out_of_the_queue_is_found(db: str) -> None:
     result = await chain.verify("wheel")
     assert result.broken is not None and result.broken.seq is None
     assert "never sealed" in result.broken.reason
+
+
+async def test_sealing_while_playing_keeps_one_chain(db: str) -> None:
+    """Plays and several sealers at once (PostgreSQL in CI): every draw sealed exactly once,
+    in one unbroken chain, whatever order the plays committed in."""
+    game = make_game(plays_per_day=1)
+    await sync_prize_stock([game])
+    players = [await new_member(f"c{i}") for i in range(24)]
+
+    async def one(i: int) -> None:
+        await plays.play(players[i], game, idempotency_key="k", rng=random.Random(i), now=NOW)
+
+    sealed = await asyncio.gather(
+        *(one(i) for i in range(24)), *(chain.seal("wheel") for _ in range(6))
+    )
+    total = sum(n for n in sealed if isinstance(n, int)) + await chain.seal("wheel")
+    assert total == 24
+    entries = await DrawChain.filter(game_id="wheel").order_by("seq")
+    assert [e.seq for e in entries] == list(range(1, 25))
+    assert len({e.draw_log_id for e in entries}) == 24
+    result = await chain.verify("wheel")
+    assert result.ok and result.draws == 24
