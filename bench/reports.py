@@ -68,7 +68,9 @@ async def _load(conn: Any, members: int, orders: int, plays: int) -> None:
     )  # fmt: skip
     game = bench_game()
     day0 = date(2025, 6, 1)
-    play_rows, award_rows, voucher_rows = [], [], []
+    play_rows: list[tuple[Any, ...]] = []
+    award_rows: list[tuple[Any, ...]] = []
+    voucher_rows: list[tuple[Any, ...]] = []
     for i in range(plays):
         m = (i * 7919) % members + 1  # spread over the members, some play several times
         at = datetime(2025, 6, 1, tzinfo=UTC) + timedelta(seconds=i * 20)

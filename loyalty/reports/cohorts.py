@@ -87,11 +87,13 @@ async def cohorts(by: By = "first_order") -> list[CohortRow]:
     for cm in sorted(members):
         row = CohortRow(month_label(cm), members[cm])
         for k in range(0, (last - cm + 1) if last is not None and last >= cm else 0):
-            r = found.get((cm, k))
+            cell = found.get((cm, k))
             row.months.append(
                 MonthCell(k, 0, 0, 0)
-                if r is None
-                else MonthCell(k, int(r["active"]), int(r["orders"]), int(r["revenue"] or 0))
+                if cell is None
+                else MonthCell(
+                    k, int(cell["active"]), int(cell["orders"]), int(cell["revenue"] or 0)
+                )
             )
         out.append(row)
     return out
