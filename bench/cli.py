@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only ingest,plays,render]`: run, print, write results.json."""
+"""`python -m bench [--quick] [--only ingest,plays,render,reports]`: run, print, write
+results.json."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bench.ingest import IngestBench, IngestConfig
 from bench.load import ensure_wrk
 from bench.report import print_report
 
-SECTIONS = ("ingest", "plays", "render")
+SECTIONS = ("ingest", "plays", "render", "reports")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -66,7 +67,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "platform": platform.platform(),
         },
     }
-    pg = await _postgres(work) if only & {"ingest", "plays"} else None
+    pg = await _postgres(work) if only & {"ingest", "plays", "reports"} else None
     try:
         if "render" in only:
             from bench.render import run_render
@@ -82,6 +83,22 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 sustained = args.sustained or (500 if args.quick else 2000)
                 _say(f"game plays on PostgreSQL: 60, 500 at once, {sustained} sustained")
                 results["plays"] = await run_plays(await pg.fresh(), sustained=sustained)
+        if "reports" in only:
+            if pg is None:
+                results["reports"] = {
+                    "skipped": f"PostgreSQL not reachable at {procs.PG_ADMIN_URL}"
+                }
+            else:
+                from bench.reports import run_reports
+
+                scale = 10 if args.quick else 1
+                _say("reports on PostgreSQL: cohorts and a game report (loading data with COPY)")
+                results["reports"] = await run_reports(
+                    await pg.fresh(),
+                    members=200_000 // scale,
+                    orders=1_000_000 // scale,
+                    plays=500_000 // scale,
+                )
         if "ingest" in only:
             wrk = ensure_wrk()
             results["generator"] = "wrk" if wrk else "python"

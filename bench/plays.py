@@ -73,9 +73,10 @@ async def _play_all(game: Game, members: list[Any], concurrency: int | None) -> 
             latencies.append(time.perf_counter() - t0)
             return result.is_win
 
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     wins = await asyncio.gather(*(one(i, m) for i, m in enumerate(members)))
     wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu0  # this process only: the plays' Python side
     return {
         "plays": len(members),
         "concurrency": concurrency or len(members),
@@ -83,6 +84,7 @@ async def _play_all(game: Game, members: list[Any], concurrency: int | None) -> 
         "plays_per_s": round(len(members) / wall, 1),
         "p50_ms": round(_pct(latencies, 50) * 1000, 1),
         "p99_ms": round(_pct(latencies, 99) * 1000, 1),
+        "cpu_ms_per_play": round(cpu / len(members) * 1000, 3),
         "wins": sum(wins),
     }
 

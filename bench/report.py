@@ -119,6 +119,7 @@ def checks(results: dict[str, Any]) -> list[Check]:
                 sus["plays_per_s"] >= 1000,
             )
         )
+    out += report_checks(results.get("reports") or {})
     render = results.get("render") or {}
     if render:
         out.append(
@@ -147,6 +148,33 @@ def checks(results: dict[str, Any]) -> list[Check]:
                 )
             )
     return out
+
+
+def report_checks(reports: dict[str, Any]) -> list[Check]:
+    """Issue 23's targets (PostgreSQL, 200,000 members, 1,000,000 orders, 500,000 plays)."""
+    if isinstance(reports.get("skipped"), str):
+        return [Check("reports", "run", reports["skipped"], None)]
+    if not reports:
+        return []
+    scale = f"{reports['members']:,} members, {reports['orders']:,} orders"
+    cohort = max(reports["cohorts_first_order_s"], reports["cohorts_joined_s"])
+    return [
+        Check(f"cohort report ({scale})", "< 2 s", f"{cohort:.2f} s", cohort < 2),
+        Check(
+            f"games report ({reports['plays']:,} plays)",
+            "< 1 s",
+            f"{reports['games_s']:.2f} s",
+            reports["games_s"] < 1,
+        ),
+        Check(
+            "reports ÷ one scan of the orders",
+            "info",
+            f"cohorts {reports['cohort_ratio']}x, games {reports['games_ratio']}x"
+            f" ({reports['baseline_scan_s']:.2f} s)",
+            None,
+        ),
+        Check("RFM grid", "< 2 s", "not built here (needs RFM scores, issue 19)", None),
+    ]
 
 
 def _durable(row: dict[str, Any]) -> str:

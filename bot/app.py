@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.appkeys import CHANNELS, CONTENT, HTTP, INGEST_STATS, KV, SETTINGS
 from bot.core.router import Router
+from bot.promotions_page import setup_promotions_page
 from bot.runtime import RUNTIME, Runtime
 from bot.sandbox.routes import setup_sandbox
 from bot.settings import Settings
@@ -56,6 +57,7 @@ def build_app(
     app.router.add_routes(health_routes)
     setup_security_headers(app)
     setup_media(app, settings.media_dir)
+    setup_promotions_page(app)
     runtime.setup_routes(app)
     setup_api(app)
     setup_sandbox(app)

@@ -1,4 +1,5 @@
-"""`python -m bot …`: serve, worker, db upgrade, config check, messenger sync-profile, loyalty."""
+"""`python -m bot …`: serve, worker, db upgrade, config check, messenger sync-profile, loyalty,
+promotions."""
 
 from __future__ import annotations
 
@@ -273,7 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--failed", action="store_true", help="failed events only (default)")
     retry.add_argument("--all", action="store_true", help="also events waiting for their next try")
     retry.set_defaults(func=cmd_inbox_retry)
+    _add_promotions(sub)
     return parser
+
+
+def _add_promotions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`promotions verify GAME_ID`, `promotions seal` (issue 23; bot/cli_promotions.py)."""
+    from bot.cli_promotions import add_promotions_commands
+
+    add_promotions_commands(sub, _settings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
 from bot.pipeline.outbox import SEND_JOB, Outbox
 from bot.pipeline.priority import HandlerTurns
 from bot.retention import purge_job
+from loyalty.promotions.chain import SEAL_EVERY_SECONDS, seal_draws_job
 
 
 def register_jobs(
@@ -64,3 +65,4 @@ def register_jobs(
     queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)
     queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)
     queue.schedule("purge_messages", purge_job(retention_days), every_seconds=6 * 3600)
+    queue.schedule("seal_draws", seal_draws_job, every_seconds=SEAL_EVERY_SECONDS)

@@ -46,11 +46,23 @@ class Prize(_Strict):
     stock: int | None = Field(default=None, ge=0)
     daily_cap: int | None = Field(default=None, ge=0)
     voucher: VoucherSpec | None = None
+    value: int | None = Field(
+        default=None, ge=0, description="announced value of one unit in VND (promotion rules)"
+    )
     color: str | None = Field(default=None, pattern=HEX_COLOR)
 
     @property
     def is_no_prize(self) -> bool:
         return self.stock is None
+
+    @property
+    def unit_value(self) -> int | None:
+        """One unit's announced value in VND: `value`, else an amount voucher's value."""
+        if self.value is not None:
+            return self.value
+        if self.voucher is not None and self.voucher.kind == "amount":
+            return self.voucher.value
+        return None
 
 
 class QuizQuestion(_Strict):
@@ -95,6 +107,7 @@ class Game(_Strict):
     description: str = ""
     start: datetime | None = None
     end: datetime | None = None
+    area: str = Field("", max_length=200, description="where it runs, for the public rules")
     plays_per_day: int = Field(1, ge=1, description="days in Asia/Ho_Chi_Minh")
     plays_total: int | None = Field(default=None, ge=1, description="per person, all time")
     prizes: list[Prize] = Field(min_length=1)

@@ -72,3 +72,11 @@ async def shard_prize_stock(apps: Any, schema_editor: Any) -> None:
         'ALTER TABLE "prize_stock" ADD CONSTRAINT "uid_prize_stock_game_prize_shard"'
         ' UNIQUE ("game_id", "prize_id", "shard")'
     )
+
+
+async def queue_existing_draws(apps: Any, schema_editor: Any) -> None:
+    """Draws logged before the hash chain existed (0004) wait to be sealed like new ones."""
+    await schema_editor.client.execute_script(
+        'INSERT INTO "draw_unsealed" ("draw_log_id", "game_id")'
+        ' SELECT "id", "game_id" FROM "draw_log" ORDER BY "id"'
+    )

@@ -228,6 +228,8 @@ class DrawLog(Model):
     """Immutable audit row per draw: who, when, rules version, the stock seen, roll, result.
 
     Plain ids (no foreign keys) so the row keeps the original player even after a merge.
+    The database refuses UPDATE and DELETE on it (triggers, migration 0004), and
+    `loyalty.promotions.chain` seals each row into its campaign's hash chain (`DrawChain`).
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -256,6 +258,42 @@ class DrawLog(Model):
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError("draw_log rows are immutable")
+
+
+class DrawChain(Model):
+    """A draw log row sealed into its campaign's hash chain: append-only like the log.
+
+    `content_hash` is the SHA-256 of the draw row's canonical content, `entry_hash` the
+    SHA-256 of the previous entry's `entry_hash` and this `content_hash`. An edited, deleted
+    or re-ordered draw row no longer matches (`python -m bot promotions verify`).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    game_id = fields.CharField(max_length=64)
+    seq = fields.BigIntField()
+    draw_log_id = fields.BigIntField(unique=True)
+    content_hash = fields.CharField(max_length=64)
+    prev_hash = fields.CharField(max_length=64)
+    entry_hash = fields.CharField(max_length=64)
+    sealed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "draw_chain"
+        unique_together = (("game_id", "seq"),)
+
+
+class DrawUnsealed(Model):
+    """A draw log row waiting to be sealed: written by the play, removed by the sealer.
+
+    A small queue instead of a scan for rows without a seal, so sealing costs the same on a
+    campaign of 500,000 draws as on one of 50, and a play that commits late is never skipped.
+    """
+
+    draw_log_id = fields.BigIntField(primary_key=True, generated=False)
+    game_id = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "draw_unsealed"
 
 
 class Order(Model):
@@ -356,6 +394,8 @@ class AuditEntry(Model):
 __models__ = [
     AuditEntry,
     ConsentRecord,
+    DrawUnsealed,
+    DrawChain,
     DrawLog,
     Award,
     QuizAttempt,

@@ -3,8 +3,9 @@
 Order inside the transaction (the same in every play, so plays queue instead of deadlocking):
 lock the member → replay check → window and play limits → read what is claimable →
 draw (`games.draw.draw`) → claim one unit by conditional UPDATE → write Play, Award, voucher
-and the draw log. A retry with the same idempotency key, sequential or concurrent, finds the
-first play (the member lock serializes them) and returns its result.
+and the draw log (`settle.write_play_rows`, one statement on PostgreSQL). A retry with the
+same idempotency key, sequential or concurrent, finds the first play (the member lock
+serializes them) and returns its result.
 
 Play limits count plays per Vietnam-time day (`Asia/Ho_Chi_Minh`) and per person overall.
 """
@@ -15,8 +16,7 @@ import functools
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
@@ -32,10 +32,10 @@ from loyalty.errors import (
     WrongGameType,
 )
 from loyalty.members import resolve
-from loyalty.models import Member, Play, Voucher
-from loyalty.rawsql import is_postgres, live_member_id, play_state
-from loyalty.settle import PlayResult, award_locked, claim_outcome, log_draw, result_of
-from loyalty.settle_pg import write_play
+from loyalty.models import Member, Play
+from loyalty.play_rows import play_rows
+from loyalty.rawsql import live_member_id, play_state
+from loyalty.settle import PlayResult, claim_outcome, result_of, write_play_rows
 from loyalty.stock import available_ids, snapshot
 from loyalty.txn import lock_member, retry_on_conflict
 from loyalty.vouchers import view
@@ -148,16 +148,12 @@ async def play(
             available = available_ids(snap)
             drawn = drawer(game, rng, available)
             final = await claim_outcome(game, drawn, available, day)
-            if is_postgres():  # one round trip while the prize's stock row is locked
-                written = await write_play(
-                    locked, game, version=version, key=key, day=day, drawn=drawn,
-                    final=final, snap=snap, rng=rng, now=now,
-                )  # fmt: skip
-                play_id, voucher = written.play_id, written.voucher
-            else:
-                play_id, voucher = await _write_play_orm(
-                    locked, game, version, key, day, drawn, final, snap, rng, now
-                )
+            rows = play_rows(
+                locked.id, locked.member_code, game, version=version, key=key, day=day,
+                drawn=drawn, final=final, snap=snap, rng=rng, now=now,
+            )  # fmt: skip
+            written = await write_play_rows(rows)  # one round trip on PostgreSQL
+            play_id, voucher = written.play_id, written.voucher
         return PlayResult(
             play_id=play_id,
             game_id=game.id,
@@ -188,35 +184,3 @@ MAX_MERGE_HOPS = 8
 
 class _Merged(Exception):
     """The locked member has been merged into another one: play again for the survivor."""
-
-
-async def _write_play_orm(
-    locked: Member,
-    game: Game,
-    version: str,
-    key: str,
-    day: date,
-    drawn: Outcome,
-    final: Outcome,
-    snap: dict[str, Any],
-    rng: random.Random,
-    now: datetime,
-) -> tuple[int, Voucher | None]:
-    """The same rows as `settle_pg.write_play`, through the ORM (SQLite)."""
-    record = await Play.create(
-        member_id=locked.id,
-        game_id=game.id,
-        game_type=game.type,
-        game_version=version,
-        idempotency_key=key,
-        day=day,
-        status="done",
-        prize_id=final.prize_id,
-        is_win=final.is_win,
-        slice_index=final.slice_index,
-        created_at=now,
-        finished_at=now,
-    )
-    voucher = await award_locked(locked, game, record, final, now)
-    await log_draw(locked, record, drawn, final, snap, rng, now)
-    return record.id, voucher

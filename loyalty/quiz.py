@@ -23,8 +23,9 @@ from loyalty.clock import utcnow, vn_date
 from loyalty.errors import PlayNotFound, QuizFinished, QuizOutOfOrder, WrongGameType
 from loyalty.members import resolve
 from loyalty.models import Member, Play, QuizAttempt
+from loyalty.play_rows import play_rows
 from loyalty.plays import check_key, check_limits_locked, check_window, find_play, get_play
-from loyalty.settle import PlayResult, award_locked, claim_outcome, log_draw, result_of
+from loyalty.settle import PlayResult, claim_outcome, result_of, write_play_rows
 from loyalty.stock import available_ids, snapshot
 from loyalty.txn import lock_member, retry_on_conflict
 
@@ -210,17 +211,12 @@ async def _settle(
     available = available_ids(snap)
     drawn = draw_quiz_prize(game, score, available)
     final = await claim_outcome(game, drawn, available, day)
-    await Play.filter(id=play.id).update(
-        status="done",
-        prize_id=final.prize_id,
-        is_win=final.is_win,
-        slice_index=final.slice_index,
-        finished_at=now,
-    )
-    await award_locked(member, game, play, final, now)
-    await log_draw(
-        member, play, drawn, final, snap, None, now, detail={"score": score, "answers": answers}
-    )
+    rows = play_rows(
+        member.id, member.member_code, game, version=play.game_version,
+        key=play.idempotency_key, day=play.day, drawn=drawn, final=final, snap=snap,
+        rng=None, now=now, detail={"score": score, "answers": answers}, play_id=play.id,
+    )  # fmt: skip
+    await write_play_rows(rows)
 
 
 async def quiz_state(

@@ -101,8 +101,17 @@ async def truncate_all() -> None:
     if conn.capabilities.dialect == "postgres":
         await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
+        # Append-only tables refuse DELETE by trigger: set the triggers aside meanwhile
+        # (PostgreSQL's TRUNCATE fires no row trigger).
+        triggers = await conn.execute_query_dict(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+        drops = "".join(f'DROP TRIGGER "{t["name"]}"; ' for t in triggers)
         deletes = "; ".join(f"DELETE FROM {table}" for table in tables)
-        await conn.execute_script(f"PRAGMA foreign_keys=OFF; {deletes}; PRAGMA foreign_keys=ON")
+        creates = "".join(f"; {t['sql']}" for t in triggers)
+        await conn.execute_script(
+            f"PRAGMA foreign_keys=OFF; {drops}{deletes}{creates}; PRAGMA foreign_keys=ON"
+        )
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from bot.content.templating import render_text
 from bot.content.texts import BUTTON_MAX, Placeholders, Texts, Tpl
 from games.config import HEX_COLOR, SLUG, Game, VoucherSpec
 from loyalty.config import LoyaltyConfig, RewardsConfig
+from loyalty.promotions.config import PromotionsConfig
 
 MESSENGER_VARS = ("user_first_name", "user_last_name", "user_full_name")
 MESSENGER_GREETING_MAX = 160
@@ -137,6 +138,7 @@ class Content(_Strict):
     games: list[Game] = Field(default_factory=list)
     rewards: RewardsConfig = RewardsConfig()
     loyalty: LoyaltyConfig
+    promotions: PromotionsConfig = PromotionsConfig()
     texts: Texts
 
     _path: Path | None = PrivateAttr(None)
@@ -149,6 +151,21 @@ class Content(_Strict):
         if issues:
             loc, message, fix = issues[0]
             raise invalid(message, fix, at=loc)
+        return self
+
+    @model_validator(mode="after")
+    def _prizes_valued(self) -> Content:
+        """A promotion's rules state each prize's value: a prize with stock needs one."""
+        for i, game in enumerate(self.games):
+            for j, prize in enumerate(game.prizes):
+                if prize.stock is not None and prize.unit_value is None:
+                    what = "a percent voucher" if prize.voucher is not None else "no voucher"
+                    raise invalid(
+                        f"prize {prize.id!r} has stock and {what}, so its value is unknown",
+                        "add `value:` (what one unit is worth in VND, e.g. value: 35000):"
+                        " the promotion's rules announce it",
+                        at=("games", i, "prizes", j),
+                    )
         return self
 
     # --- where it came from -------------------------------------------------------------

@@ -75,6 +75,7 @@ class Texts(BaseModel):
     button_play_again: Button
     button_share_phone: Button
     button_cancel: Button
+    button_rules: Button  # the campaign's public page (rules, prizes left, winners)
 
     # --- phone number -------------------------------------------------------------------
     phone_request: Tpl()

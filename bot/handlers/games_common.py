@@ -20,6 +20,7 @@ from games.config import Game, Prize
 from loyalty.clock import VN_TZ
 from loyalty.errors import NoPlaysLeft
 from loyalty.models import Member
+from loyalty.promotions.links import campaign_page_url
 from loyalty.settle import PlayResult
 from loyalty.vouchers import VoucherView
 
@@ -76,6 +77,13 @@ def button(content: Content, key: str, payload: str) -> Button:
 
 def menu_button(content: Content) -> Button:
     return button(content, "button_menu", MENU_PAYLOAD)
+
+
+def rules_button(chat: Chat, game: Game) -> Button:
+    """The campaign's public page: rules, prizes left, winners (a chance promotion's rules
+    must be published: Decree 81/2018)."""
+    url = campaign_page_url(chat.services.settings.PUBLIC_BASE_URL, game.id)
+    return Button(title=chat.content.texts.button_rules, url=url)
 
 
 def vn_datetime(content: Content, moment: datetime) -> str:

@@ -24,6 +24,7 @@ from bot.handlers.games_common import (
     not_active,
     result_buttons,
     result_text,
+    rules_button,
     unavailable,
 )
 from bot.handlers.games_wheel import intro_text
@@ -77,6 +78,7 @@ async def show(chat: Chat, game: Game) -> None:
     left = await plays.plays_left(member, game, moment)
     buttons = (
         button(chat.content, "game_quiz_start_button", PlayGame(game=game.id).pack()),
+        rules_button(chat, game),
         menu_button(chat.content),
     )
     await chat.send(Text(text=await intro_text(chat, game, left), buttons=buttons))

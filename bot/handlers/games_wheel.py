@@ -19,6 +19,7 @@ from bot.handlers.games_common import (
     not_active,
     result_buttons,
     result_text,
+    rules_button,
 )
 from games.config import Game
 from games.render.media import scratch_cover, scratch_reveal, wheel_face, wheel_spin
@@ -62,6 +63,7 @@ async def show(chat: Chat, game: Game) -> None:
         play_key = "game_scratch_button"
     buttons = (
         button(chat.content, play_key, PlayGame(game=game.id).pack()),
+        rules_button(chat, game),
         menu_button(chat.content),
     )
     await chat.send(

@@ -11,7 +11,7 @@ from loyalty.appendonly import install_append_only
 class Migration(migrations.Migration):
     """Privacy: the consent ledger, the audit log (both append-only), Member.marketing_opt_in and erased_at."""
 
-    dependencies = [('loyalty', '0002_prize_stock_shards')]
+    dependencies = [('loyalty', '0004_promotion_ledger')]
 
     initial = False
 

@@ -149,6 +149,9 @@ class GameSummaryOut(Out):
     active: bool
     plays_left: int = Field(description="plays left today")
     next_play_at: datetime | None = Field(description="when plays_left is 0 and more will come")
+    rules_url: str | None = Field(
+        None, description="the public campaign page: rules, prizes left, winners"
+    )
 
 
 class GameOut(GameSummaryOut):

@@ -14,6 +14,7 @@ from bot.web.problems import ApiError
 from games.config import Game
 from games.scratch import REVEAL_FRACTION
 from loyalty import plays, quiz
+from loyalty.promotions.links import campaign_page_url
 from loyalty.settle import result_of
 from miniapp_api import schemas as s
 from miniapp_api.adapters import member_plays
@@ -58,6 +59,8 @@ async def list_games(call: Call) -> Reply:
     """Campaigns inside their start/end window, in content file order, with plays left today."""
     now = datetime.now(UTC)
     items = [await game_summary(call.me, g, now) for g in call.content.games if is_active(g, now)]
+    for item in items:
+        item.rules_url = campaign_page_url(call.settings.PUBLIC_BASE_URL, item.id)
     return Reply(s.GamesOut(items=items))
 
 
@@ -77,6 +80,7 @@ async def game_detail(call: Call) -> Reply:
     game = _game(call)
     now = datetime.now(UTC)
     summary = await game_summary(call.me, game, now)
+    summary.rules_url = campaign_page_url(call.settings.PUBLIC_BASE_URL, game.id)
     out = s.GameOut(
         **summary.model_dump(),
         version=game.version(),

@@ -78,3 +78,33 @@ async def test_0002_keeps_existing_stock_as_shard_zero(empty_url: str) -> None:
             await conn.execute_script(insert.format(shard=2, remaining=-1))
     finally:
         await Tortoise.close_connections()
+
+
+async def test_0004_queues_old_draws_for_sealing_and_protects_the_log(empty_url: str) -> None:
+    await _migrate(empty_url, "loyalty.0002_prize_stock_shards")
+    await init_db(empty_url)
+    conn = connections.get("default")
+    await conn.execute_script(
+        "INSERT INTO draw_log (play_id, member_id, member_code, game_id, game_version,"
+        " available, rng, roll, drawn_prize_id, prize_id, is_win, detail, created_at)"
+        " VALUES (7, 1, 'ABC', 'wheel', 'v1', '{}', 'SystemRandom', 0.5, 'none', 'none',"
+        " false, NULL, CURRENT_TIMESTAMP)"
+    )
+    await Tortoise.close_connections()
+
+    await _migrate(empty_url)
+
+    await init_db(empty_url)
+    try:
+        from loyalty.promotions import chain
+
+        conn = connections.get("default")
+        assert await conn.execute_query_dict("SELECT game_id FROM draw_unsealed") == [
+            {"game_id": "wheel"}
+        ]
+        result = await chain.verify("wheel")
+        assert result.ok and result.draws == 1
+        with pytest.raises(Exception, match="append-only"):
+            await conn.execute_script("DELETE FROM draw_log")
+    finally:
+        await Tortoise.close_connections()

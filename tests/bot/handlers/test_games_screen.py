@@ -24,6 +24,7 @@ class Out:
     text: str = ""
     image: str | None = None
     taps: list[Tap] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # URL buttons: (title, url)
 
     def tap(self, payload_prefix: str) -> Tap:
         for tap in self.taps:
@@ -51,6 +52,8 @@ def zalo_out(message: dict[str, Any]) -> Out:
         if button["type"] == "oa.query.hide":
             raw = button["payload"]
             out.taps.append(Tap(button["title"], raw.removeprefix("#"), "zalo", raw))
+        elif button["type"] == "oa.open.url":
+            out.links.append((button["title"], button["payload"]["url"]))
     return out
 
 
@@ -71,6 +74,8 @@ def messenger_out(message: dict[str, Any]) -> Out:
     for button in buttons:
         if button.get("type") == "postback":
             out.taps.append(Tap(button["title"], button["payload"], "postback", button["payload"]))
+        elif button.get("type") == "web_url":
+            out.links.append((button["title"], button["url"]))
     for chip in message.get("quick_replies") or []:
         out.taps.append(Tap(chip["title"], chip["payload"], "quick_reply", chip["payload"]))
     return out

@@ -56,6 +56,8 @@ async def test_menu_wheel_spin_wins_a_voucher_then_no_plays_left(
     image, spin_msg = await open_wheel(user)
     assert await app.media(image.image or "") == (200, "image/png")
     assert app.content.texts.game_spin_button in [t.title for t in spin_msg.taps]
+    rules = [url for title, url in spin_msg.links if title == app.content.texts.button_rules]
+    assert [u.rsplit("/", 2)[-2:] for u in rules] == [["promotions", WHEEL]]  # the public page
 
     mark = user.mark
     await user.tap(spin_msg.tap(f"play:{WHEEL}"))

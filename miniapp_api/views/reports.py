@@ -1,0 +1,93 @@
+"""Reports for the shop owner (admin key): cohorts and game campaigns."""
+
+from __future__ import annotations
+
+from bot.web.problems import ApiError
+from loyalty.reports.cohorts import cohorts
+from loyalty.reports.games import game_report
+from miniapp_api import schemas as s
+from miniapp_api.calls import Call
+from miniapp_api.registry import Reply, api
+from miniapp_api.schemas import promotions as p
+from miniapp_api.views.admin import ADMIN_ERRORS
+
+
+@api.route(
+    "GET",
+    "/v1/admin/reports/cohorts",
+    summary="Cohorts by first-order or joining month: active members, orders, revenue",
+    tag="reports",
+    auth="admin",
+    query=p.CohortQuery,
+    responses={200: p.CohortsOut},
+    errors={**ADMIN_ERRORS, 400: ("invalid_query", "source_filter_unavailable")},
+)
+async def cohort_report(call: Call) -> Reply:
+    """One row per cohort month (Vietnam time); `months[offset]` = the cohort's members active
+    (a paid order) in the month `offset` months later, their orders and revenue (VND).
+    Paid orders only."""
+    if call.query.source is not None:
+        raise ApiError(
+            400,
+            "source_filter_unavailable",
+            "members have no recorded source in this version yet: leave out `source`",
+        )
+    rows = await cohorts(call.query.by)
+    out = p.CohortsOut(
+        by=call.query.by,
+        rows=[
+            p.CohortOut(
+                cohort=r.cohort,
+                members=r.members,
+                months=[
+                    p.MonthOut(
+                        offset=m.offset, active=m.active, orders=m.orders, revenue=m.revenue
+                    )
+                    for m in r.months
+                ],
+            )
+            for r in rows
+        ],
+    )
+    return Reply(out, headers={"Cache-Control": "no-store"})
+
+
+@api.route(
+    "GET",
+    "/v1/admin/reports/games/{game_id}",
+    summary="A game campaign: plays, players, wins per prize, stock left, orders after",
+    tag="reports",
+    auth="admin",
+    params=s.GamePath,
+    responses={200: p.GameReportOut},
+    errors={**ADMIN_ERRORS, 404: ("game_not_found", "not_found")},
+)
+async def games_report(call: Call) -> Reply:
+    """Wins and redeemed vouchers per prize; `orders_after`, `revenue_after`: paid orders of
+    players within `after_days` (30) of their first play of this game."""
+    game = call.content.game(call.params.game_id)
+    if game is None:
+        raise ApiError(404, "game_not_found", f"no game {call.params.game_id!r} in the content")
+    r = await game_report(game)
+    out = p.GameReportOut(
+        game_id=r.game_id,
+        plays=r.plays,
+        players=r.players,
+        wins=r.wins,
+        prizes=[
+            p.GamePrizeOut(
+                id=x.id,
+                label=x.label,
+                wins=x.wins,
+                vouchers_redeemed=x.vouchers_redeemed,
+                stock_left=x.stock_left,
+            )
+            for x in r.prizes
+        ],
+        vouchers_redeemed=r.vouchers_redeemed,
+        after_days=r.after_days,
+        buyers_after=r.buyers_after,
+        orders_after=r.orders_after,
+        revenue_after=r.revenue_after,
+    )
+    return Reply(out, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,178 @@
+"""Promotion routes over HTTP: the ledger of a played-out campaign, the chain, the exports,
+and the reports (games, cohorts)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from tests.miniapp_api.conftest import Api, edit_content, game_of, problem
+
+
+def _scratch(*, end: datetime | None = None, threshold: int | None = None) -> Any:
+    """The scratch card: the free drink (3 units, 35,000 each) always drawn while it lasts,
+    the 15K voucher (2 units) never; 5 plays a day."""
+
+    def edit(data: dict[str, Any]) -> None:
+        game = game_of(data, "scratch-card")
+        game["plays_per_day"] = 5
+        for prize in game["prizes"]:
+            prize["weight"] = 1 if prize["id"] == "free-drink" else 0
+            if prize["id"] == "free-drink":
+                prize["stock"] = 3
+            if prize["id"] == "v15k":
+                prize["stock"] = 2
+        if end is not None:
+            game["end"] = end.isoformat()
+        if threshold is not None:
+            data["promotions"] = {"registration_threshold": threshold}
+
+    return edit
+
+
+async def played_out(start_api: Any, content_path: Path) -> tuple[Api, str, list[dict]]:
+    edit_content(content_path, _scratch())
+    api = await start_api()
+    token, _ = await api.login("2001", "Nguyễn Thành")
+    plays = []
+    for i in range(5):
+        resp = await api.me("POST", "/api/v1/games/scratch-card/plays", token,
+                            headers={"Idempotency-Key": f"p{i}"})  # fmt: skip
+        assert resp.status == 201, await resp.text()
+        plays.append(await resp.json())
+    assert [p["outcome"] for p in plays] == ["win"] * 3 + ["lose"] * 2
+    return api, token, plays
+
+
+async def test_the_ledger_of_a_played_out_campaign(start_api: Any, content_path: Path) -> None:
+    api, _, _ = await played_out(start_api, content_path)
+    resp = await api.admin("GET", "/api/v1/admin/promotions/scratch-card/ledger")
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["prizes"] == [
+        {"id": "free-drink", "label": "Một ly cà phê sữa đá", "unit_value": 35_000,
+         "announced": 3, "awarded": 3, "unawarded": 0},
+        {"id": "v15k", "label": "Voucher 15K", "unit_value": 15_000,
+         "announced": 2, "awarded": 0, "unawarded": 2},
+    ]  # fmt: skip
+    assert (body["announced_value"], body["awarded_value"], body["unawarded_value"]) == (
+        135_000, 105_000, 30_000,
+    )  # fmt: skip
+    assert body["state_budget_due"] is None and body["ended"] is False
+    assert body["registration"] == {
+        "threshold": 100_000_000, "announced_value": 135_000, "required": False, "warning": None,
+    }  # fmt: skip
+
+    # The campaign ends (and the shop lowers the threshold): half the unawarded value is due.
+    edit_content(
+        content_path,
+        _scratch(end=datetime.now(UTC) - timedelta(minutes=1), threshold=100_000),
+    )
+    later = await start_api()
+    body = await (await later.admin("GET", "/api/v1/admin/promotions/scratch-card/ledger")).json()
+    assert body["ended"] is True and body["state_budget_due"] == 15_000
+    assert body["registration"]["required"] is True
+    assert "135.000 VND" in body["registration"]["warning"]
+
+
+async def test_ledger_errors(api: Api) -> None:
+    await problem(
+        await api.client.get("/api/v1/admin/promotions/scratch-card/ledger"),
+        401,
+        "invalid_api_key",
+    )
+    await problem(
+        await api.admin("GET", "/api/v1/admin/promotions/nope/ledger"), 404, "game_not_found"
+    )
+    await problem(
+        await api.admin("GET", "/api/v1/admin/promotions/scratch-card/draws?format=pdf"),
+        400,
+        "invalid_query",
+    )
+
+
+async def test_chain_and_exports(start_api: Any, content_path: Path) -> None:
+    api, _, plays = await played_out(start_api, content_path)
+    chain = await (await api.admin("GET", "/api/v1/admin/promotions/scratch-card/chain")).json()
+    assert chain["ok"] is True and chain["draws"] == 5 and chain["broken"] is None
+
+    resp = await api.admin("GET", "/api/v1/admin/promotions/scratch-card/draws")
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    assert 'filename="scratch-card-draws.csv"' in resp.headers["Content-Disposition"]
+    text = (await resp.read()).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(r["seq"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert [int(r["play_id"]) for r in rows] == [p["play_id"] for p in plays]
+    assert [r["prize_id"] for r in rows] == ["free-drink"] * 3 + ["none"] * 2
+    assert rows[-1]["entry_hash"] == chain["head"]
+
+    resp = await api.admin("GET", "/api/v1/admin/promotions/scratch-card/winners?format=xlsx")
+    assert resp.status == 200
+    sheet = load_workbook(io.BytesIO(await resp.read())).active
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert table[0][:5] == ["award_id", "won_at", "prize_id", "prize_label", "unit_value"]
+    assert [r[2] for r in table[1:]] == ["free-drink"] * 3
+    assert {r[6] for r in table[1:]} == {"Nguyễn Thành"}  # the shop's own record: full name
+    assert all(r[8] for r in table[1:])  # the voucher codes issued
+
+
+async def test_the_games_report(start_api: Any, content_path: Path) -> None:
+    api, token, plays = await played_out(start_api, content_path)
+    code = (await api.card(token))["member_code"]
+    voucher = plays[0]["voucher"]["code"]
+    assert (await api.admin("POST", f"/api/v1/admin/vouchers/{voucher}/redeem")).status == 200
+    before = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    assert (await api.order("HD-1", 120_000, member_code=code)).status == 201
+    assert (await api.order("HD-0", 999_000, member_code=code, paid_at=before)).status == 201
+    resp = await api.admin("GET", "/api/v1/admin/reports/games/scratch-card")
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert (body["plays"], body["players"], body["wins"]) == (5, 1, 3)
+    assert body["prizes"] == [
+        {"id": "free-drink", "label": "Một ly cà phê sữa đá", "wins": 3, "vouchers_redeemed": 1,
+         "stock_left": 0},
+        {"id": "v15k", "label": "Voucher 15K", "wins": 0, "vouchers_redeemed": 0,
+         "stock_left": 2},
+        {"id": "none", "label": "Chúc may mắn lần sau", "wins": 0, "vouchers_redeemed": 0,
+         "stock_left": None},
+    ]  # fmt: skip
+    assert body["vouchers_redeemed"] == 1
+    # Only the order after the first play counts (the one two days before does not).
+    assert (body["buyers_after"], body["orders_after"], body["revenue_after"]) == (1, 1, 120_000)
+    await problem(
+        await api.admin("GET", "/api/v1/admin/reports/games/nope"), 404, "game_not_found"
+    )
+
+
+async def test_the_cohort_report_route(api: Api) -> None:
+    token, _ = await api.login()
+    code = (await api.card(token))["member_code"]
+    assert (await api.order("HD-9", 50_000, member_code=code)).status == 201
+    body = await (await api.admin("GET", "/api/v1/admin/reports/cohorts?by=joined")).json()
+    month = datetime.now(UTC).astimezone().strftime("%Y-%m")
+    assert body["by"] == "joined" and len(body["rows"]) == 1
+    row = body["rows"][0]
+    assert row["members"] == 1 and row["cohort"][:4] == month[:4]
+    assert row["months"] == [{"offset": 0, "active": 1, "orders": 1, "revenue": 50_000}]
+    await problem(
+        await api.admin("GET", "/api/v1/admin/reports/cohorts?by=week"), 400, "invalid_query"
+    )
+    await problem(
+        await api.admin("GET", "/api/v1/admin/reports/cohorts?source=import"),
+        400,
+        "source_filter_unavailable",
+    )
+
+
+async def test_the_game_screens_link_to_the_public_page(api: Api) -> None:
+    token, _ = await api.login()
+    base = api.settings.PUBLIC_BASE_URL
+    items = (await (await api.me("GET", "/api/v1/games", token)).json())["items"]
+    assert {g["id"]: g["rules_url"] for g in items}["quiz"] == f"{base}/promotions/quiz"
+    wheel = await (await api.me("GET", "/api/v1/games/lucky-wheel", token)).json()
+    assert wheel["rules_url"] == f"{base}/promotions/lucky-wheel"
