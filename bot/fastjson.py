@@ -57,6 +57,14 @@ def dumps(value: Any) -> str:
     return dumps_bytes(value).decode()
 
 
+def dumps_strict(value: Any) -> bytes:
+    """orjson's bytes with no fallback: raises (TypeError/ValueError) on what orjson refuses
+    (lone surrogates, nesting deeper than 254, integers beyond 64 bits, unknown types)."""
+    if orjson is None:  # pragma: no cover - orjson is in requirements.lock
+        return dumps_bytes(value)
+    return orjson.dumps(value)
+
+
 def dumps_bytes(value: Any) -> bytes:
     """`dumps` as UTF-8 bytes, for a pipe or a socket (no round trip through `str`)."""
     if orjson is not None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot import fastjson
 from bot.contracts.inbox import InboxItem
 
 log = logging.getLogger("bot.pipeline.ingest.clean")
@@ -48,12 +49,30 @@ def _clean(value: Any, depth: int) -> Any:
     return value
 
 
+def _id_ok(value: object, limit: int) -> bool:
+    if not isinstance(value, str) or len(value) > limit:
+        return False
+    if value.isascii():  # the usual id: only NUL can be wrong
+        return "\x00" not in value
+    return _BAD.search(value) is None
+
+
+def _storable(body: dict[str, Any]) -> bool:
+    """The common case, in one C pass: orjson refuses lone surrogates and deep nesting, and
+    a NUL shows as its escape in the text."""
+    try:
+        return b"\\u0000" not in fastjson.dumps_strict(body)
+    except (TypeError, ValueError):
+        return False
+
+
 def clean_item(item: InboxItem) -> InboxItem:
     """The item with storable text, or `Unstorable`."""
     for name, limit in ID_LIMITS.items():
-        value = getattr(item, name)
-        if not isinstance(value, str) or len(value) > limit or _BAD.search(value):
+        if not _id_ok(getattr(item, name), limit):
             raise Unstorable(f"{name} is not storable text of at most {limit} characters")
+    if _storable(item.body):
+        return item
     body = _clean(item.body, 0)
     return item if body == item.body else replace(item, body=body)
 
