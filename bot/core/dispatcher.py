@@ -38,7 +38,7 @@ class Dispatcher(Router):
         locks: LockManager | None = None,
         injectables: Iterable[str] = (),
         name: str | None = None,
-        fsm_lock_timeout: float = 60.0,
+        fsm_lock_timeout: float = 10.0,  # a lease on Redis: renewed while held
         fsm_wait_timeout: float | None = 60.0,
         **workflow_data: Any,
     ) -> None:

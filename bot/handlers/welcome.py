@@ -51,8 +51,11 @@ def make_router() -> Router:
 
     @router.follow()
     async def on_follow(chat: Chat, event: Event) -> None:
+        # Composed before it is claimed: a handler that dies while composing (a profile
+        # look-up that hangs) leaves the greeting unclaimed, and the retry sends it.
+        greeting = await greeting_messages(chat)
         if await claim_greeting(event):
-            await chat.send(*await greeting_messages(chat))
+            await chat.send(*greeting)
         else:
             await send_menu(chat)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -142,12 +143,16 @@ class InboxProcessor:
         try:
             return await self.process_user(channel, account_id, user_id)
         except LockTimeout:
+            log.debug(
+                "inbox %s/%s: locked elsewhere, again in %.1f s", channel, user_id, LOCKED_RETRY
+            )
             await self._queue.enqueue(
                 PROCESS_JOB,
                 channel,
                 account_id,
                 user_id,
-                job_id=f"inbox:locked:{channel}:{user_id}:{int(asyncio.get_running_loop().time())}",
+                # A new id every time: the job enqueueing its successor is still running.
+                job_id=f"inbox:locked:{channel}:{user_id}:{time.monotonic_ns()}",
                 defer=LOCKED_RETRY,
             )
             return 0

@@ -230,7 +230,8 @@ class Outbox:
             channel,
             account_id,
             user_id,
-            job_id=f"outbox:{channel}:{user_id}:{tag}:{attempt}:{int(time.time() + delay)}",
+            # Unique: the job that wakes its successor may still be running under its own id.
+            job_id=f"outbox:{channel}:{user_id}:{tag}:{attempt}:{time.monotonic_ns()}",
             defer=max(delay, 0.05),
         )
 

@@ -30,7 +30,7 @@ class FSMContextMiddleware(BaseMiddleware):
         storage: FSMStorage,
         locks: LockManager,
         *,
-        lock_timeout: float = 60.0,
+        lock_timeout: float = 10.0,
         wait_timeout: float | None = 60.0,
     ) -> None:
         self.storage = storage
