@@ -287,4 +287,15 @@ def _add_promotions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ImportError as exc:
+        # A missing or broken dependency (a native wheel that does not load, a package not
+        # installed): one line, and nothing starts without the part it would have served.
+        name = exc.name or "a module"
+        print(
+            f"error: {name} cannot be imported ({exc}): run `make install` "
+            "(the dependencies are pinned in requirements.lock)",
+            file=sys.stderr,
+        )
+        return 2

@@ -1,25 +1,34 @@
-"""The two Zalo Graph calls a Mini App backend makes (shared/reference/zalo.md §6).
+"""The two Zalo Graph calls a Mini App backend makes, through the Zalo client's shape.
 
-`GET /v2.0/me` checks the Mini App's access token and gives the app-scoped user id, which is
-the only id we trust. `GET /v2.0/me/info` turns a one-time phone token into the number.
-Credentials travel in headers, as the official SDKs send them. Graph answers errors with
-HTTP 200 and a non-zero `error`, so the body decides, not the status.
+The typed methods (`bot/channels/zalo/methods/graph.py`) run on a `ZaloClient` over the
+process's `SharedHttp`, with the same session, error mapping and credential rules as the
+OA calls; this module only turns the outcomes into the API's problems (401 for a token Zalo
+refused, 400 for a used phone token, 503 when Graph cannot be reached).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-import aiohttp
-
-from bot.apiclient.proof import appsecret_proof
+from bot.apiclient.http import SharedHttp
+from bot.apiclient.retry import RetryPolicy
+from bot.channels.zalo.api_server import ZaloAPIServer
+from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.exceptions import (
+    ZaloAPIError,
+    ZaloError,
+    ZaloHTTPError,
+    ZaloNetworkError,
+    ZaloTokenError,
+)
+from bot.channels.zalo.methods.graph import GetMiniAppUser, GetPhoneNumber
+from bot.channels.zalo.session.aiohttp import AiohttpSession
 from bot.settings import Settings
 from bot.web.problems import ApiError
 
 log = logging.getLogger("miniapp_api.zalo")
-TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+TIMEOUT_SECONDS = 10.0
 SESSION_ERRORS = {452, -216, -220, -1401}  # the access token itself is bad or expired
 
 
@@ -30,91 +39,73 @@ class ZaloProfile:
     picture: str | None
 
 
-def _secret(settings: Settings) -> str:
+def _client(http: SharedHttp, settings: Settings) -> ZaloClient:
     if not settings.ZALO_APP_SECRET:
         raise ApiError(
             503, "miniapp_not_configured", "set ZALO_APP_SECRET to accept Mini App sign-ins"
         )
-    return settings.ZALO_APP_SECRET
+    session = AiohttpSession(
+        ZaloAPIServer.from_settings(settings), http=http, timeout=TIMEOUT_SECONDS
+    )
+    return ZaloClient(session, app_secret=settings.ZALO_APP_SECRET, retry=RetryPolicy(attempts=2))
 
 
-async def _get(
-    http: aiohttp.ClientSession, url: str, headers: dict[str, str], params: dict[str, str]
-) -> dict[str, Any]:
-    try:
-        async with http.get(url, headers=headers, params=params, timeout=TIMEOUT) as resp:
-            if resp.status >= 500:
-                raise ApiError(503, "zalo_unavailable", f"Zalo Graph answered {resp.status}")
-            try:
-                body = await resp.json(content_type=None)
-            except ValueError:
-                body = None
-            if resp.status in (401, 403) and not isinstance(body, dict):
-                body = {"error": 452, "message": f"HTTP {resp.status}"}
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        log.warning("zalo graph unreachable: %s", exc)
-        raise ApiError(503, "zalo_unavailable", "Zalo Graph cannot be reached") from None
-    if not isinstance(body, dict):
-        raise ApiError(503, "zalo_unavailable", "Zalo Graph answered something unexpected")
-    return body
+def _token_refused(exc: ZaloError) -> bool:
+    if isinstance(exc, ZaloTokenError):
+        return True
+    if isinstance(exc, ZaloHTTPError):
+        return exc.status in (401, 403)
+    return isinstance(exc, ZaloAPIError) and exc.code in SESSION_ERRORS
 
 
-def _error(body: dict[str, Any]) -> int:
-    try:
-        return int(body.get("error") or 0)
-    except (TypeError, ValueError):
-        return -1
+def _unavailable(exc: ZaloError) -> ApiError:
+    log.warning("zalo graph unreachable: %s", exc)
+    return ApiError(503, "zalo_unavailable", "Zalo Graph cannot be reached")
 
 
-async def fetch_profile(
-    http: aiohttp.ClientSession, settings: Settings, access_token: str
-) -> ZaloProfile:
+async def fetch_profile(http: SharedHttp, settings: Settings, access_token: str) -> ZaloProfile:
     """The user behind a Mini App access token; a refused token is a 401 problem."""
-    secret = _secret(settings)
-    body = await _get(
-        http,
-        f"{settings.ZALO_GRAPH_URL}/v2.0/me",
-        {"access_token": access_token, "appsecret_proof": appsecret_proof(secret, access_token)},
-        {"fields": "id,name,picture"},
-    )
-    user_id = str(body.get("id") or "").strip()
-    if _error(body) != 0 or not user_id:
-        message = str(body.get("message") or "token refused")[:200]
-        raise ApiError(401, "invalid_zalo_token", f"Zalo refused the access token: {message}")
-    picture = body.get("picture")
-    url = None
-    if isinstance(picture, dict) and isinstance(picture.get("data"), dict):
-        url = picture["data"].get("url")
-    name = body.get("name")
-    return ZaloProfile(user_id, str(name)[:128] if name else None, url)
-
-
-async def fetch_phone(
-    http: aiohttp.ClientSession, settings: Settings, access_token: str, code: str
-) -> str:
-    """The raw phone number behind a getPhoneNumber token (valid once, for 2 minutes)."""
-    secret = _secret(settings)
-    body = await _get(
-        http,
-        f"{settings.ZALO_GRAPH_URL}/v2.0/me/info",
-        {"access_token": access_token, "code": code, "secret_key": secret},
-        {},
-    )
-    error = _error(body)
-    message = str(body.get("message") or "")[:200]
-    if error in SESSION_ERRORS:
+    client = _client(http, settings)
+    try:
+        user = await client(GetMiniAppUser(access_token=access_token))
+    except ZaloNetworkError as exc:
+        raise _unavailable(exc) from None
+    except ZaloError as exc:
+        message = getattr(exc, "message", "") or "token refused"
         raise ApiError(
-            401,
-            "invalid_zalo_token",
-            f"Zalo refused the access token ({message}): send a fresh access_token",
-        )
-    data = body.get("data")
-    number = data.get("number") if isinstance(data, dict) else None
-    if error != 0 or not number:
+            401, "invalid_zalo_token", f"Zalo refused the access token: {message[:200]}"
+        ) from None
+    user_id = user.id.strip()
+    if not user_id:
+        raise ApiError(401, "invalid_zalo_token", "Zalo refused the access token: no user")
+    return ZaloProfile(user_id, user.name[:128] if user.name else None, user.picture_url)
+
+
+async def fetch_phone(http: SharedHttp, settings: Settings, access_token: str, code: str) -> str:
+    """The raw phone number behind a getPhoneNumber token (valid once, for 2 minutes)."""
+    client = _client(http, settings)
+    try:
+        info = await client(GetPhoneNumber(access_token=access_token, code=code))
+    except ZaloNetworkError as exc:
+        raise _unavailable(exc) from None
+    except ZaloError as exc:
+        message = str(getattr(exc, "message", "") or exc)[:200]
+        if _token_refused(exc):
+            raise ApiError(
+                401,
+                "invalid_zalo_token",
+                f"Zalo refused the access token ({message}): send a fresh access_token",
+            ) from None
         raise ApiError(
             400,
             "phone_token_invalid",
             "the phone token is used, expired or not for this user: ask for it again "
-            f"(Zalo: {message or error})",
+            f"(Zalo: {message})",
+        ) from None
+    if not info.number:
+        raise ApiError(
+            400,
+            "phone_token_invalid",
+            "the phone token is used, expired or not for this user: ask for it again",
         )
-    return str(number)
+    return info.number

@@ -40,7 +40,7 @@ async def create_session(call: Call) -> Reply:
     OA chat member of the same person (identity `zalo_app`, the OA's `user_id_by_app`).
     Returns a bearer token for the rest."""
     body: s.SessionIn = call.body
-    profile = await zalo_graph.fetch_profile(call.http.session(), call.settings, body.access_token)
+    profile = await zalo_graph.fetch_profile(call.http, call.settings, body.access_token)
     member = await _member_for(call, profile.id, profile.name)
     if profile.name and not member.name:
         member = await members.set_name(member, profile.name)
@@ -214,9 +214,7 @@ async def link_phone(call: Call) -> Reply:
         raise ApiError(
             401, "zalo_token_required", "send access_token with the phone token, or sign in again"
         )
-    number = await zalo_graph.fetch_phone(
-        call.http.session(), call.settings, access_token, body.token
-    )
+    number = await zalo_graph.fetch_phone(call.http, call.settings, access_token, body.token)
     phone = normalize_phone(number)
     config = call.content.loyalty
     member = await members.link_phone(call.me, phone, config=config)
@@ -244,7 +242,7 @@ async def link_phone(call: Call) -> Reply:
 
 async def _check_same_user(call: Call, access_token: str) -> None:
     """A token sent in the body must belong to this member, or anyone's phone could be linked."""
-    profile = await zalo_graph.fetch_profile(call.http.session(), call.settings, access_token)
+    profile = await zalo_graph.fetch_profile(call.http, call.settings, access_token)
     owner = await members.get_by_identity("miniapp", profile.id)
     if owner is None or owner.id != call.me.id:
         raise ApiError(401, "invalid_zalo_token", "the access token belongs to another user")

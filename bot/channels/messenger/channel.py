@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.apiclient.http import SharedHttp
 from bot.channels.messenger import renderer
 from bot.channels.messenger.client import GraphClient
-from bot.channels.messenger.errors import (
+from bot.channels.messenger.exceptions import (
     GraphNetworkError,
     InvalidTokenError,
     MessengerError,

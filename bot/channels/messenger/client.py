@@ -17,7 +17,7 @@ from typing import TypeVar
 from bot.apiclient.proof import appsecret_proof
 from bot.apiclient.retry import RetryPolicy
 from bot.channels.messenger.api_server import GraphAPIServer
-from bot.channels.messenger.errors import MessengerError
+from bot.channels.messenger.exceptions import MessengerError
 from bot.channels.messenger.methods.base import GraphMethod
 from bot.channels.messenger.session import AiohttpGraphSession, GraphSession
 from bot.settings import Settings

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from bot.channels.messenger import limits as L
 from bot.channels.messenger.client import GraphClient
-from bot.channels.messenger.errors import MessengerError
+from bot.channels.messenger.exceptions import MessengerError
 from bot.channels.messenger.methods import GetMessengerProfile, SetMessengerProfile
 from bot.channels.messenger.parser import GET_STARTED
 from bot.content.errors import ContentError

@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.channels.messenger.errors import MessengerError
+from bot.channels.messenger.exceptions import MessengerError
 from bot.channels.messenger.methods import GetUserProfile
 from bot.contracts.channel import Profile
 from bot.models import Contact

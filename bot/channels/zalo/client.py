@@ -59,6 +59,8 @@ class ZaloClient:
                 headers["access_token"] = token
             elif method.__auth__ == "secret_key":
                 headers["secret_key"] = self._app_secret
+            elif method.__auth__ == "user":
+                headers.update(method.user_headers(self._app_secret))
             try:
                 return await self.session(method, headers=headers)
             except ZaloTokenError:

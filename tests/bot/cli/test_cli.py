@@ -85,3 +85,20 @@ async def test_zalo_set_token_stores_a_pair_that_wins(
         assert (row.access_token, row.refresh_token) == ("new-access", "new-refresh")
     finally:
         await close_db(opened)
+
+
+def test_a_broken_native_dependency_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    """Nothing disappears silently: a dependency that does not load stops `serve`."""
+    (tmp_path / "zxingcpp.py").write_text(
+        'raise ImportError("libZXing.so.3: cannot open shared object file", name="zxingcpp")\n'
+    )
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "DATABASE_URL": f"sqlite://{tmp_path / 'app.sqlite3'}",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    done = run_cli("serve", env=env)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "zxingcpp cannot be imported" in lines[0], done.stderr
+    assert "make install" in lines[0]

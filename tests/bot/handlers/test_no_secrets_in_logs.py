@@ -19,7 +19,7 @@ import pytest
 from bot.apiclient.http import SharedHttp
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.client import GraphClient
-from bot.channels.messenger.errors import MessengerError
+from bot.channels.messenger.exceptions import MessengerError
 from bot.channels.messenger.methods import SendMessage
 from bot.channels.messenger.session import AiohttpGraphSession
 from bot.channels.zalo import AiohttpSession, RetryPolicy, ZaloAPIServer, ZaloClient

@@ -10,7 +10,7 @@ import aiohttp
 from bot.apiclient.http import SharedHttp
 from bot.apiclient.retry import never_sent
 from bot.channels.messenger.api_server import GraphAPIServer
-from bot.channels.messenger.errors import GraphNetworkError
+from bot.channels.messenger.exceptions import GraphNetworkError
 from bot.channels.messenger.methods.base import Request
 from bot.channels.messenger.session.base import GraphSession
 

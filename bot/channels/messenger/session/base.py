@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from bot.channels.messenger.api_server import GraphAPIServer
-from bot.channels.messenger.errors import GraphNetworkError, from_response
+from bot.channels.messenger.exceptions import GraphNetworkError, from_response
 from bot.channels.messenger.methods.base import GraphMethod, Request
 
 R = TypeVar("R")

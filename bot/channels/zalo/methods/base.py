@@ -18,8 +18,11 @@ from bot.channels.zalo.api_server import ServerName
 from bot.channels.zalo.exceptions import ZaloNetworkError, ZaloResponseError, error_for
 
 T = TypeVar("T")
-Auth = Literal["access_token", "secret_key", "none"]
-Encoding = Literal["json", "query", "form", "multipart"]
+# `access_token`: the OA token; `secret_key`: the App Secret (OAuth); `user`: the Mini App
+# user's own token, carried by the method (`user_headers`); `none`: nothing.
+Auth = Literal["access_token", "secret_key", "user", "none"]
+# `query`: OA style, one `data=<json>` parameter; `params`: plain query parameters (Graph).
+Encoding = Literal["json", "query", "params", "form", "multipart"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,16 @@ class ZaloMethod(BaseModel, Generic[T]):
     def arguments(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True, by_alias=True)
 
+    def user_headers(self, app_secret: str) -> dict[str, str]:
+        """`__auth__ = "user"`: the headers that carry the user's own credentials."""
+        raise NotImplementedError(f"{type(self).__name__} carries no user credentials")
+
     def build_request(self) -> Request:
         args = self.arguments()
         server, http_method = self.__server__, self.__http_method__
+        if self.__encoding__ == "params":
+            plain = {k: str(v) for k, v in args.items()}
+            return Request(server, http_method, self.__api_path__, params=plain or None)
         if self.__http_method__ == "GET" or self.__encoding__ == "query":
             # OA GET calls take a single `data=<json>` query parameter (§2.1).
             params = {"data": json.dumps(args, ensure_ascii=False)} if args else None
@@ -74,8 +84,8 @@ class ZaloMethod(BaseModel, Generic[T]):
             return Request(server, http_method, self.__api_path__, form=form)
         return Request(server, http_method, self.__api_path__, json=args)
 
-    def build_result(self, body: Any) -> T:
-        """`{"error": 0, "data": ...}` → the result type; `error != 0` → a typed exception."""
+    def check_error(self, body: Any) -> dict[str, Any]:
+        """The answer as an object; `error != 0` → a typed exception."""
         if not isinstance(body, dict):
             raise ZaloNetworkError(f"{self.__api_path__}: answer is not a JSON object")
         code = _code(body.get("error", 0))
@@ -86,6 +96,11 @@ class ZaloMethod(BaseModel, Generic[T]):
                 server=self.__server__,
                 method=self.__api_path__,
             )
+        return body
+
+    def build_result(self, body: Any) -> T:
+        """`{"error": 0, "data": ...}` → the result type; `error != 0` → a typed exception."""
+        body = self.check_error(body)
         if self.__returning__ is None:
             return None  # type: ignore[return-value]
         try:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.client import GraphClient, RetryPolicy, appsecret_proof
-from bot.channels.messenger.errors import (
+from bot.channels.messenger.exceptions import (
     BadRequestError,
     GraphNetworkError,
     InvalidTokenError,
