@@ -1,9 +1,8 @@
 """The in-process queue's feeder: a burst's rows wait in the inbox, not as jobs in memory.
 
 Without Redis the queue lives in `serve`'s memory. A job per user for every webhook of a
-flash sale grew `serve` by about 400 bytes an event (47 MB over 120,000 events in the
-bench), without bound in a longer burst, while the handlers take one event at a time then
-anyway (`HandlerTurns`). So this does in-process what the workers' feeder does with Redis
+flash sale grew `serve` with every event, without bound in a longer burst, while the
+handlers take one event at a time then anyway (`HandlerTurns`). So this does in-process what the workers' feeder does with Redis
 (`feeder.InboxFeeder`): while the webhooks are under pressure, the new rows wait in the inbox
 table (the durable queue anyway) and one `drain_inbox` job walks them in order
 (`inbox.drain_from`). Once calm, what the burst left is handed out as jobs per user, oldest

@@ -11,10 +11,9 @@ Up to `max_inflight` batches are written at once, each on its own pooled connect
 slow disk flush does not hold everyone up (PostgreSQL also folds concurrent commits into one
 log flush). SQLite has one writer, so there it is 1: parallel batches would only queue for
 the connection and come out smaller. A batch beyond the first in flight starts only once
-`min_rows` rows are waiting: started for the one request that came in meanwhile, it cost a
-whole statement for a row or two and the rows after it then waited behind two flushes (on
-PostgreSQL under the bench's load, 20-35 % more requests a second with 8-12 than with 1, the
-event loop asleep 3-7 % of the time instead of 11-13 %).
+`min_rows` rows are waiting: started for the one request that came in meanwhile, it would
+cost a whole statement for a row or two, and the rows after it would wait behind two flushes
+(bench/README.md has the figures).
 
 A user's rows are never in two batches at the same time: a later batch could commit first
 and its processing job would then see that user's events out of order.

@@ -5,9 +5,8 @@ request is one webhook batch; the process writes it in its own transaction (`BEG
 IMMEDIATE`, the batch INSERT, `COMMIT`, the WAL synced to disk: `synchronous=FULL`) and
 answers with the new rows' ids. Why a process: in `serve` the INSERT ran in aiosqlite's
 thread, which needs the interpreter lock back after every step of the statement while the
-event loop holds it parsing requests, so a 16-row batch took 6-8 ms instead of 1.6 ms and
-the loop slept a quarter of the time waiting (bench/README.md, fifth and sixth sessions).
-Here SQLite has an interpreter of its own.
+event loop holds it parsing requests, and the loop waited for it (bench/README.md). Here
+SQLite has an interpreter of its own.
 
 Wire format, both ways: a 4-byte big-endian length, then that many bytes of JSON.
 - first, from the process: `{"ready": "<sqlite version>"}` once the database is open;
@@ -17,7 +16,7 @@ Wire format, both ways: a 4-byte big-endian length, then that many bytes of JSON
 The process exits when its stdin closes (`serve` stopped or died) and ignores SIGINT and
 SIGTERM, so a Ctrl-C in a terminal or a stop sent to the process group lets `serve` finish
 its last batch first (`serve` kills it if it does not exit). Imports stay minimal: it is a
-small process beside `serve` (14 MB idle, 18 MB under the bench's load).
+small process beside `serve`.
 """
 
 from __future__ import annotations
