@@ -21,7 +21,7 @@ from bench.ingest import IngestBench, IngestConfig
 from bench.load import ensure_wrk
 from bench.report import print_report
 
-SECTIONS = ("ingest", "plays", "render", "reports")
+SECTIONS = ("ingest", "plays", "render", "reports", "e2e")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -67,8 +67,28 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "platform": platform.platform(),
         },
     }
-    pg = await _postgres(work) if only & {"ingest", "plays", "reports"} else None
+    pg = await _postgres(work) if only & {"ingest", "plays", "reports", "e2e"} else None
     try:
+        if "e2e" in only:
+            from bench.e2e import run_e2e
+
+            modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+            _say(f"end to end: 2,000 'menu' events from 500 people at 200/s ({', '.join(modes)})")
+            results["e2e"] = {}
+            for mode in modes:
+                if mode == "redis" and pg is None:
+                    results["e2e"][mode] = {"skipped": "PostgreSQL not reachable"}
+                    continue
+                if mode == "redis":
+                    assert pg is not None
+                    url = await pg.fresh()
+                else:
+                    url = f"sqlite://{work / 'e2e.sqlite3'}"
+                    env = procs.bot_env(work, url, port=8080, secret=SECRET)
+                    await asyncio.to_thread(
+                        procs.run_bot, ["db", "upgrade"], env, work / "e2e-up.log"
+                    )
+                results["e2e"][mode] = await run_e2e(mode, work, url)
         if "render" in only:
             from bench.render import run_render
 

@@ -120,6 +120,7 @@ def checks(results: dict[str, Any]) -> list[Check]:
             )
         )
     out += report_checks(results.get("reports") or {})
+    out += e2e_checks(results.get("e2e") or {})
     render = results.get("render") or {}
     if render:
         out.append(
@@ -145,6 +146,60 @@ def checks(results: dict[str, Any]) -> list[Check]:
                     "info",
                     f"{render['member_card_ms']:.0f} ms",
                     None,
+                )
+            )
+    return out
+
+
+def e2e_checks(e2e: dict[str, Any]) -> list[Check]:
+    """Issue 25's targets: 2,000 "menu" events from 500 people offered at 200/s."""
+    out: list[Check] = []
+    for mode, run in e2e.items():
+        label = f"e2e {mode}"
+        if not isinstance(run, dict) or "skipped" in run:
+            out.append(Check(label, "run", str((run or {}).get("skipped")), None))
+            continue
+        late = run["last_reply_after_last_event_s"]
+        out += [
+            Check(
+                f"{label}: all answered",
+                "all",
+                f"{run['answered']}/{run['events']}",
+                run["all_answered"],
+            ),
+            Check(
+                f"{label}: last reply after the last event",
+                "< 15 s",
+                f"{late:.1f} s",
+                run["all_answered"] and late < 15,
+            ),
+            Check(
+                f"{label}: p95 reply latency",
+                "< 5 s",
+                f"{run['p95_s']:.2f} s (p50 {run['p50_s']:.2f}, max {run['max_s']:.2f})",
+                run["p95_s"] < 5,
+            ),
+            Check(
+                f"{label}: answered per second",
+                ">= 150",
+                f"{run['answered_per_s']:.0f}",
+                run["answered_per_s"] >= 150,
+            ),
+            Check(
+                f"{label}: exit after SIGTERM",
+                "< 10 s",
+                f"{run['serve_exit_after_sigterm_s']:.1f} s",
+                run["serve_exit_after_sigterm_s"] < 10,
+            ),
+        ]
+        if "kill9_recovery_s" in run:
+            rec = run["kill9_recovery_s"]
+            out.append(
+                Check(
+                    f"{label}: recovery after kill -9 of the worker",
+                    "< 10 s",
+                    f"{rec:.1f} s",
+                    rec < 10,
                 )
             )
     return out

@@ -42,9 +42,11 @@ SELECT channel, account_id, user_id, min(id) AS first FROM inbox_event
 WHERE status = 'pending' AND id BETWEEN $1 AND $2
 GROUP BY channel, account_id, user_id
 """
+# On (re)connecting: every user with work, orphaned `processing` rows included (a worker that
+# died left them; a live one holding the user's lock makes the extra job a no-op).
 _ALL_PENDING = """
 SELECT channel, account_id, user_id, min(id) AS first FROM inbox_event
-WHERE status = 'pending'
+WHERE status IN ('pending', 'processing')
 GROUP BY channel, account_id, user_id
 """
 RECONNECT_DELAY = 1.0  # seconds before listening again after a lost connection
@@ -128,7 +130,7 @@ class InboxFeeder:
                 self._lost = False
                 await conn.add_listener(self.channel, self._heard)
                 conn.add_termination_listener(self._terminated)
-                await self._queue(await self._fetch(_ALL_PENDING))  # stored while not listening
+                await self._resume()  # stored while not listening, or left by a dead worker
                 self._listening.set()
                 while not self._lost:
                     await self._next_wake()
@@ -143,7 +145,7 @@ class InboxFeeder:
                             await self._drain(min((r[0] for r in ranges), default=None))
                     elif self._burst_from is not None:  # calm again: every user, at once
                         self._burst_from = None
-                        await self._queue(await self._fetch(_ALL_PENDING))
+                        await self._resume()
                     elif ranges:
                         first = min(r[0] for r in ranges)
                         last = max(r[1] for r in ranges)
@@ -208,11 +210,18 @@ class InboxFeeder:
             rows: Sequence[Any] = await conn.fetch(sql, *args)
             return rows
 
-    async def _queue(self, rows: Sequence[Any]) -> None:
+    async def _resume(self) -> None:
+        """Every user with work, under ids of their own: a worker killed mid-job leaves its
+        job's id taken in Redis (until arq's job timeout), and `inbox:<first row>` would
+        then be refused for exactly the users it was handling."""
+        await self._queue(await self._fetch(_ALL_PENDING), tag=f":resume{time.time_ns()}")
+
+    async def _queue(self, rows: Sequence[Any], *, tag: str = "") -> None:
         if not rows:
             return
         jobs = [
-            ((r["channel"], r["account_id"], r["user_id"]), f"inbox:{r['first']}") for r in rows
+            ((r["channel"], r["account_id"], r["user_id"]), f"inbox:{r['first']}{tag}")
+            for r in rows
         ]
         await self._jobs.enqueue_many(PROCESS_JOB, jobs)
         self.queued += len(jobs)

@@ -5,7 +5,7 @@ pending rows oldest first, so handlers see a user's events in order and never tw
 time. A failed event stays first in its user's line and is tried again later, with backoff
 (`next_attempt_at`); after `MAX_ATTEMPTS` it is `failed`, with its error, until an operator
 retries it (`python -m bot inbox retry`). A job that finds the user's lock taken does not
-wait for it in its slot: it comes back a moment later.
+wait for it in its slot: the holder looks again for new rows after it lets go.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.backends.base import JobQueue, LockManager, LockTimeout
+from tortoise.expressions import Q
+
+from bot.backends.base import JobQueue, LockManager, LockTimeout, Retry
 from bot.contracts.channel import Channel
 from bot.contracts.contacts import touch_contact
 from bot.contracts.inbox import NewRows
@@ -36,7 +37,6 @@ MAX_ATTEMPTS = 5
 RETRY_BASE = 2.0  # seconds before the first retry of a failed event; doubles each time
 RETRY_CAP = 300.0
 LOCK_LEASE = 10.0  # seconds a user's lock outlives a holder that died (renewed while it lives)
-LOCKED_RETRY = 0.5  # seconds before a job that found its user locked comes back
 # Events that do not open a platform's send window (Zalo counts follows, messages, taps).
 NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
 
@@ -138,24 +138,28 @@ class InboxProcessor:
                     done += 1
 
     async def process_job(self, channel: str, account_id: str, user_id: str) -> int:
-        """The queue's job: a user whose lock is taken is tried again shortly, from a new
-        job, instead of waiting in this job's slot."""
-        try:
-            return await self.process_user(channel, account_id, user_id)
-        except LockTimeout:
-            log.debug(
-                "inbox %s/%s: locked elsewhere, again in %.1f s", channel, user_id, LOCKED_RETRY
+        """The queue's job. A user whose lock another job holds is that job's: it handles
+        every row the user has, and looks again once it let go of the lock (a row committed
+        while it held it is then found). Nobody waits in a job slot for a lock: this job
+        comes back after half a lease, for the case the holder died."""
+        done = 0
+        while True:
+            try:
+                done += await self.process_user(channel, account_id, user_id)
+            except LockTimeout:
+                raise Retry(defer=LOCK_LEASE / 2) from None
+            if not await self._due(channel, account_id, user_id):
+                return done
+
+    async def _due(self, channel: str, account_id: str, user_id: str) -> bool:
+        """Does the user have a pending row that may be handled now?"""
+        return await (
+            InboxEvent.filter(
+                channel=channel, account_id=account_id, user_id=user_id, status="pending"
             )
-            await self._queue.enqueue(
-                PROCESS_JOB,
-                channel,
-                account_id,
-                user_id,
-                # A new id every time: the job enqueueing its successor is still running.
-                job_id=f"inbox:locked:{channel}:{user_id}:{time.monotonic_ns()}",
-                defer=LOCKED_RETRY,
-            )
-            return 0
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=datetime.now(UTC)))
+            .exists()
+        )
 
     async def drain_from(
         self,

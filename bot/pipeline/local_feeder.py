@@ -2,15 +2,16 @@
 
 Without Redis the queue lives in `serve`'s memory. A job per user for every webhook of a
 flash sale grew `serve` with every event, without bound in a longer burst, while the
-handlers take one event at a time then anyway (`HandlerTurns`). So this does in-process what the workers' feeder does with Redis
-(`feeder.InboxFeeder`): while the webhooks are under pressure, the new rows wait in the inbox
-table (the durable queue anyway) and one `drain_inbox` job walks them in order
-(`inbox.drain_from`). Once calm, what the burst left is handed out as jobs per user, oldest
-rows first, a chunk at a time: the queue is topped up to `calm_jobs` whenever it falls below
-half of that, so the handlers run in parallel again and the queue never holds much more than
-`calm_jobs` jobs for a burst, however long it was. New rows get their own jobs meanwhile,
-and the hand-out stops at the last row stored when the calm began, so steady traffic after a
-burst does not keep it going (nor the inbox sweep, which leaves the backlog to it, away).
+handlers take one event at a time then anyway (`HandlerTurns`). So this does in-process what
+the workers' feeder does with Redis (`feeder.InboxFeeder`): while the webhooks are under
+pressure, the new rows wait in the inbox table (the durable queue anyway) and one
+`drain_inbox` job walks them in order (`inbox.drain_from`). Once calm, what the burst left
+is handed out as jobs per user, oldest rows first, a chunk at a time: the queue is topped up
+to `calm_jobs` whenever it falls below half of that, so the handlers run in parallel again
+and the queue never holds much more than `calm_jobs` jobs for a burst, however long it was.
+New rows get their own jobs meanwhile, and the hand-out stops at the last row stored when
+the calm began, so steady traffic after a burst does not keep it going (nor the inbox sweep,
+which leaves the backlog to it, away).
 """
 
 from __future__ import annotations

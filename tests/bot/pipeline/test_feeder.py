@@ -11,6 +11,7 @@ pending user once the burst is over.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -39,10 +40,14 @@ class RecordingQueue:
         self.jobs: list[Job] = []
         self.drains: list[tuple[int, str]] = []  # (first id, job id) of each drain queued
         self.running: set[str] = set()  # drain job ids queued or running
+        self.resumed = 0  # jobs queued by a catch-up
 
     async def enqueue_many(self, name: str, jobs: Sequence[Job]) -> int:
         assert name == PROCESS_JOB
-        self.jobs += jobs
+        # The catch-up on (re)connecting names its jobs `inbox:<row>:resume<ns>`: a dead
+        # worker's job may still hold `inbox:<row>`. Recorded without the suffix.
+        self.jobs += [(args, re.sub(r":resume\d+$", "", job_id)) for args, job_id in jobs]
+        self.resumed += sum(":resume" in job_id for _, job_id in jobs)
         return len(jobs)
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> bool:
