@@ -50,7 +50,9 @@ def _clean(tags: Iterable[str]) -> list[str]:
 
 
 async def tags_of(member_id: int) -> list[str]:
-    rows = await MemberTag.filter(member_id=member_id).order_by("tag").values_list("tag", flat=True)
+    rows = (
+        await MemberTag.filter(member_id=member_id).order_by("tag").values_list("tag", flat=True)
+    )
     return [str(t) for t in rows]
 
 

@@ -1,5 +1,5 @@
 """The API's view modules; importing this package registers every route, in this order."""
 
-from miniapp_api.views import member, games, admin  # noqa: I001 - the order is the docs' order
+from miniapp_api.views import member, games, admin, segments  # noqa: I001 - the order is the docs' order
 
-__all__ = ["admin", "games", "member"]
+__all__ = ["admin", "games", "member", "segments"]
