@@ -21,6 +21,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from loyalty import codes
+from loyalty.clock import vn_date
 from loyalty.errors import InvalidInput
 from loyalty.imports import values as v
 from loyalty.imports.problems import BadValue, RowProblem
@@ -102,7 +103,7 @@ def parse_row(
         try:
             row.joined_at = v.moment(raw["joined_at"])
             if not 1990 <= row.joined_at.year <= today.year:
-                raise BadValue(f"{row.joined_at.date()} is not a possible date", "check the year")
+                raise BadValue(f"{vn_date(row.joined_at)} is not a possible date", "check the year")
         except BadValue as exc:
             bad("joined_at", exc)
     if v.text(raw.get("points")):

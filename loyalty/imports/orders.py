@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from loyalty import codes
+from loyalty.clock import vn_date
 from loyalty.imports import values as v
 from loyalty.imports.members import MemberRow, MemberWriter
 from loyalty.imports.problems import BadValue, RowProblem
@@ -102,7 +103,7 @@ def parse_row(
             row.paid_at = v.moment(raw["paid_at"])
             if row.paid_at.year < 2000 or row.paid_at > now:
                 raise BadValue(
-                    f"{row.paid_at.date()} is not a possible payment date",
+                    f"{vn_date(row.paid_at)} is not a possible payment date",
                     "it must be after 2000 and not in the future",
                 )
         except BadValue as exc:
