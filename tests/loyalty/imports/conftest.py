@@ -25,9 +25,7 @@ class Imported:
 
 
 @pytest.fixture
-def do_import(
-    db: str, loyalty_config: LoyaltyConfig
-) -> Callable[..., Awaitable[Imported]]:
+def do_import(db: str, loyalty_config: LoyaltyConfig) -> Callable[..., Awaitable[Imported]]:
     async def run(kind: str, file: str | Path, **options: Any) -> Imported:
         path = file if isinstance(file, Path) else FIXTURES / file
         lines: list[str] = []

@@ -33,10 +33,18 @@ async def test_vietnamese_headers_semicolons_and_bom(do_import: Run) -> None:
 
 async def test_the_same_file_twice_changes_nothing(do_import: Run) -> None:
     await do_import("members", "members_vi_semicolon_bom.csv")
-    before = (await Member.all().count(), await PointsEntry.all().count(), await MemberTag.all().count())
+    before = (
+        await Member.all().count(),
+        await PointsEntry.all().count(),
+        await MemberTag.all().count(),
+    )
     again = await do_import("members", "members_vi_semicolon_bom.csv")
     assert again.lines[-1] == "members: 0 new, 0 updated, 3 unchanged"
-    after = (await Member.all().count(), await PointsEntry.all().count(), await MemberTag.all().count())
+    after = (
+        await Member.all().count(),
+        await PointsEntry.all().count(),
+        await MemberTag.all().count(),
+    )
     assert after == before
     assert (await Member.get(phone="84912345678")).points_balance == 1500
 

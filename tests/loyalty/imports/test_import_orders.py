@@ -42,9 +42,7 @@ async def test_an_imported_order_replays_like_the_pos_api(
     do_import: Run, loyalty_config: LoyaltyConfig
 ) -> None:
     await do_import("orders", "orders_vi_formats.csv", now=NOW)
-    again = await orders.record_order(
-        "HD001", 1250000, config=loyalty_config, phone="0912345678"
-    )
+    again = await orders.record_order("HD001", 1250000, config=loyalty_config, phone="0912345678")
     assert again.duplicate and again.points == 0 and again.amount == 1250000
     assert again.paid_at == "2026-11-20T07:30:00+00:00"
 
