@@ -103,7 +103,8 @@ def parse_row(
         try:
             row.joined_at = v.moment(raw["joined_at"])
             if not 1990 <= row.joined_at.year <= today.year:
-                raise BadValue(f"{vn_date(row.joined_at)} is not a possible date", "check the year")
+                shown_day = vn_date(row.joined_at)
+                raise BadValue(f"{shown_day} is not a possible date", "check the year")
         except BadValue as exc:
             bad("joined_at", exc)
     if v.text(raw.get("points")):

@@ -14,21 +14,33 @@ from loyalty.config import LoyaltyConfig
 from loyalty.models import Member, MemberRfm, SegmentInfo, SegmentMember
 from loyalty.segments.builtin import RFM_TABLE, rfm_segment
 from loyalty.segments.read import list_segments, members_page
-from loyalty.segments.refresh import REFRESH_LOCK, refresh_all, refresh_member
+from loyalty.segments.refresh import REFRESH_LOCK, refresh_all
 from loyalty.segments.rules import SegmentDef, SegmentSpec
 from loyalty.tags import add_tags
 from tests.loyalty.conftest import vn
 
 NOW = vn(2026, 12, 1, 12)
 CUSTOM = [
-    {"id": "regulars", "name": "Khách quen", "rule": {"min_orders": 3, "last_order_days": {"max": 60}}},
+    {
+        "id": "regulars",
+        "name": "Khách quen",
+        "rule": {"min_orders": 3, "last_order_days": {"max": 60}},
+    },
     {"id": "vip-phone", "name": "VIP", "rule": {"tags": {"any": ["VIP"]}, "has_phone": True}},
     {"id": "cold", "name": "Chưa quan tâm", "rule": {"tags": {"none": ["vip"]}, "stage": ["A"]}},
     {"id": "december", "name": "Sinh nhật", "rule": {"birthday_month": "current"}},
     {"id": "zalo", "name": "Zalo", "rule": {"channel": ["zalo"]}},
-    {"id": "old-friends", "name": "Lâu năm", "rule": {"joined_days": {"min": 365}, "source": ["import"]}},
-    {"id": "big", "name": "Chi nhiều", "rule": {"min_spend": 400000, "rfm": ["champions", "loyal"]}},
-]  # fmt: skip
+    {
+        "id": "old-friends",
+        "name": "Lâu năm",
+        "rule": {"joined_days": {"min": 365}, "source": ["import"]},
+    },
+    {
+        "id": "big",
+        "name": "Chi nhiều",
+        "rule": {"min_spend": 400000, "rfm": ["champions", "loyal"]},
+    },
+]
 SPEC = SegmentSpec(
     window_days=365,
     first_tier="Member",
