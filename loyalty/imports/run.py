@@ -1,8 +1,8 @@
 """Run an import: validate the whole file, then write it in batches in one transaction.
 
-Two passes over the file keep memory bounded whatever its size: the first only validates
-(and prints every bad row), the second writes. By default one bad row stops everything
-before anything is written; with `skip_bad` the good rows are written and the bad ones
+The file is streamed in batches, so memory stays bounded whatever its size. By default one
+bad row means nothing is written (the transaction is rolled back, and every bad row of the
+file is still reported); with `skip_bad` the good rows are written and the bad ones
 reported. `dry_run` writes in a transaction that is rolled back, so the printed counts are
 exactly what the import would do.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,21 +83,29 @@ async def run_import(
     now: datetime | None = None,
 ) -> Outcome:
     """Import `path`; print bad rows and the summary through `emit`. `spec`: refresh the
-    segments afterwards (None: leave it to the schedule)."""
+    segments afterwards (None: leave it to the schedule).
+
+    One pass: rows are validated and written batch by batch in one transaction; the first
+    bad row (without `skip_bad`) stops the writing, the rest of the file is still checked so
+    every bad row is reported, and the transaction is rolled back.
+    """
     now = now or utcnow()
     shown = shown or str(path)
+    outcome = Outcome(exit_code=1)
+    checker = _Checker(outcome, shown, emit)
     try:
-        outcome = await _validate(kind, path, shown, now, emit, progress)
-        if outcome.bad_rows and not skip_bad:
-            emit(f"{outcome.bad_rows} bad row(s): nothing was written (fix them or --skip-bad)")
-            return outcome
-        good = _good_rows(kind, path, shown, now)
-        if kind == "members":
-            summary = await _write_members(good, now, dry_run, progress)
-        elif award_points:
-            summary = await _award_orders(good, config, now, dry_run, progress)
+        if kind == "orders" and award_points:
+            await _scan(kind, path, shown, now, checker, progress)
+            if outcome.bad_rows and not skip_bad:
+                return checker.stopped()
+            good = (row for _n, row, problems in _parsed(kind, path, shown, now) if not problems)
+            summary = await _award_orders(good, config, now, dry_run, checker, progress)
         else:
-            summary = await _write_orders(good, config, now, dry_run, progress)
+            summary = await _write(
+                kind, path, shown, now, checker, progress, skip_bad, dry_run, config
+            )
+            if summary is None:
+                return checker.stopped()
     except ImportFileError as exc:
         emit(str(exc.problem))
         return Outcome(1, bad_rows=1, problems=[exc.problem])
@@ -111,6 +119,153 @@ async def run_import(
     outcome.summary = summary
     outcome.exit_code = 0
     return outcome
+
+
+class _Checker:
+    """Collects bad rows: prints the first `MAX_SHOWN`, counts them all."""
+
+    def __init__(self, outcome: Outcome, shown: str, emit: Callable[[str], None]) -> None:
+        self.outcome = outcome
+        self.shown = shown
+        self.emit = emit
+
+    def report(self, problem: RowProblem) -> None:
+        if len(self.outcome.problems) < MAX_SHOWN:
+            self.outcome.problems.append(problem)
+            self.emit(str(problem))
+
+    def bad_row(self, problems: list[RowProblem]) -> None:
+        self.outcome.bad_rows += 1
+        for problem in problems:
+            self.report(problem)
+
+    def stopped(self) -> Outcome:
+        if self.outcome.bad_rows > len(self.outcome.problems):
+            self.emit(f"… and more: {self.outcome.bad_rows} bad row(s) in all")
+        self.emit(
+            f"{self.outcome.bad_rows} bad row(s): nothing was written (fix them or --skip-bad)"
+        )
+        return self.outcome
+
+    async def unknown_codes(self, batch: list[tuple[int, Any]]) -> set[int]:
+        """Rows (by number) of orders whose member code no member has."""
+        wanted = {row.member_code for _n, row in batch if getattr(row, "member_code", None)}
+        if not wanted:
+            return set()
+        known = set(
+            await Member.filter(member_code__in=sorted(wanted)).values_list(
+                "member_code", flat=True
+            )
+        )
+        bad: set[int] = set()
+        for row_no, row in batch:
+            if row.member_code and row.member_code not in known:
+                bad.add(row_no)
+                self.bad_row(
+                    [
+                        RowProblem(
+                            self.shown, row_no, "member_code",
+                            f"no member has the code {row.member_code}",
+                            "check the code, or give the customer's phone instead",
+                        )
+                    ]
+                )  # fmt: skip
+        return bad
+
+
+async def _checked_batches(
+    kind: Kind, path: Path, shown: str, now: datetime, checker: _Checker
+) -> AsyncIterator[list[Any]]:
+    """Batches of good rows; bad ones are reported to `checker` on the way."""
+    batch: list[tuple[int, Any]] = []
+
+    async def flush() -> list[Any]:
+        bad = await checker.unknown_codes(batch) if kind == "orders" else set()
+        good = [row for row_no, row in batch if row_no not in bad]
+        batch.clear()
+        return good
+
+    for row_no, row, problems in _parsed(kind, path, shown, now):
+        if problems:
+            checker.bad_row(problems)
+            continue
+        batch.append((row_no, row))
+        if len(batch) >= BATCH:
+            yield await flush()
+    if batch:
+        yield await flush()
+
+
+async def _scan(
+    kind: Kind,
+    path: Path,
+    shown: str,
+    now: datetime,
+    checker: _Checker,
+    progress: TextIO | None,
+) -> None:
+    bar = Progress(progress, f"checking {shown}")
+    done = 0
+    async for batch in _checked_batches(kind, path, shown, now, checker):
+        done += len(batch)
+        bar.show(done)
+    bar.show(done, done=True)
+
+
+async def _write(
+    kind: Kind,
+    path: Path,
+    shown: str,
+    now: datetime,
+    checker: _Checker,
+    progress: TextIO | None,
+    skip_bad: bool,
+    dry_run: bool,
+    config: LoyaltyConfig,
+) -> str | None:
+    """The bulk path; None when bad rows stopped it (everything rolled back)."""
+    counts: Any = member_import.MemberCounts() if kind == "members" else order_import.OrderCounts()
+    bar = Progress(progress, f"importing {kind}")
+    done = 0
+    to_refund: list[str] = []
+    stopped = False
+    try:
+        async with in_transaction() as tx:
+            writer: Any = (
+                member_import.MemberWriter(tx, now)
+                if kind == "members"
+                else order_import.OrderWriter(tx, now)
+            )
+            await writer.start()
+            async for batch in _checked_batches(kind, path, shown, now, checker):
+                if checker.outcome.bad_rows and not skip_bad:
+                    stopped = True  # keep checking, stop writing
+                if not stopped and batch:
+                    await writer.write(batch, counts)
+                done += len(batch)
+                bar.show(done)
+            await writer.finish()
+            to_refund = list(getattr(writer, "to_refund", []))
+            if stopped or (checker.outcome.bad_rows and not skip_bad):
+                stopped = True
+                raise _DryRun
+            if dry_run:
+                if to_refund:
+                    counts.refunded += len(to_refund)
+                to_refund = []
+                raise _DryRun
+    except _DryRun:
+        pass
+    bar.show(done, done=True)
+    if stopped:
+        return None
+    for order_id in to_refund:  # orders the POS API recorded with points: a real refund
+        result = await order_service.refund_order(order_id, config=config, now=now)
+        if result.duplicate:
+            counts.unchanged += 1
+        else:
+            counts.refunded += 1
+    return str(counts)
 
 
 def _aliases(kind: Kind) -> tuple[dict[str, tuple[str, ...]], list[str]]:
@@ -131,69 +286,6 @@ def _parsed(
             yield (row_no, *order_import.parse_row(shown, row_no, raw, now))
 
 
-def _good_rows(kind: Kind, path: Path, shown: str, now: datetime) -> Iterator[Any]:
-    for _row_no, row, _problems in _parsed(kind, path, shown, now):
-        if row is not None:
-            yield row
-
-
-async def _validate(
-    kind: Kind,
-    path: Path,
-    shown: str,
-    now: datetime,
-    emit: Callable[[str], None],
-    progress: TextIO | None,
-) -> Outcome:
-    outcome = Outcome(exit_code=1)
-    bar = Progress(progress, f"checking {shown}")
-    pending_codes: dict[str, int] = {}  # member codes to look up, by row
-    rows = 0
-
-    def report(problem: RowProblem) -> None:
-        if len(outcome.problems) < MAX_SHOWN:
-            outcome.problems.append(problem)
-            emit(str(problem))
-
-    async def check_codes() -> None:
-        known = set(
-            await Member.filter(member_code__in=list(pending_codes)).values_list(
-                "member_code", flat=True
-            )
-        )
-        for code, row_no in pending_codes.items():
-            if code not in known:
-                outcome.bad_rows += 1
-                report(
-                    RowProblem(
-                        shown,
-                        row_no,
-                        "member_code",
-                        f"no member has the code {code}",
-                        "check the code, or give the customer's phone instead",
-                    )
-                )
-        pending_codes.clear()
-
-    for row_no, row, problems in _parsed(kind, path, shown, now):
-        rows += 1
-        if problems:
-            outcome.bad_rows += 1
-            for problem in problems:
-                report(problem)
-        elif kind == "orders" and row.member_code:
-            pending_codes.setdefault(row.member_code, row_no)
-            if len(pending_codes) >= BATCH:
-                await check_codes()
-        bar.show(rows)
-    if pending_codes:
-        await check_codes()
-    bar.show(rows, done=True)
-    if outcome.bad_rows > len(outcome.problems):
-        emit(f"… and more: {outcome.bad_rows} bad row(s) in all")
-    return outcome
-
-
 def _batches(rows: Iterator[Any]) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for row in rows:
@@ -205,70 +297,12 @@ def _batches(rows: Iterator[Any]) -> Iterator[list[Any]]:
         yield batch
 
 
-async def _write_members(
-    rows: Iterator[Any], now: datetime, dry_run: bool, progress: TextIO | None
-) -> str:
-    counts = member_import.MemberCounts()
-    bar = Progress(progress, "importing members")
-    done = 0
-    try:
-        async with in_transaction() as tx:
-            writer = member_import.MemberWriter(tx, now)
-            await writer.start()
-            for batch in _batches(rows):
-                await writer.write(batch, counts)
-                done += len(batch)
-                bar.show(done)
-            await writer.finish()
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    bar.show(done, done=True)
-    return str(counts)
-
-
-async def _write_orders(
-    rows: Iterator[Any],
-    config: LoyaltyConfig,
-    now: datetime,
-    dry_run: bool,
-    progress: TextIO | None,
-) -> str:
-    counts = order_import.OrderCounts()
-    bar = Progress(progress, "importing orders")
-    done = 0
-    to_refund: list[str] = []
-    try:
-        async with in_transaction() as tx:
-            writer = order_import.OrderWriter(tx, now)
-            await writer.start()
-            for batch in _batches(rows):
-                await writer.write(batch, counts)
-                done += len(batch)
-                bar.show(done)
-            await writer.finish()
-            to_refund = writer.to_refund
-            if dry_run:
-                counts.refunded += len(to_refund)
-                raise _DryRun
-    except _DryRun:
-        to_refund = []
-    for order_id in to_refund:  # orders the POS API recorded with points: a real refund
-        result = await order_service.refund_order(order_id, config=config, now=now)
-        if result.duplicate:
-            counts.unchanged += 1
-        else:
-            counts.refunded += 1
-    bar.show(done, done=True)
-    return str(counts)
-
-
 async def _award_orders(
     rows: Iterator[Any],
     config: LoyaltyConfig,
     now: datetime,
     dry_run: bool,
+    checker: _Checker,
     progress: TextIO | None,
 ) -> str:
     """One order at a time through the POS API's own service: points, tiers, rewards."""
@@ -299,6 +333,8 @@ async def _award_orders(
                 continue
             refunded = False
             if stored is None and row.status != "cancelled":
+                if row.member_code and not await Member.exists(member_code=row.member_code):
+                    continue  # reported by the check (with --skip-bad)
                 result = await order_service.record_order(
                     row.order_id,
                     row.amount,
