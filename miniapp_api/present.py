@@ -8,12 +8,12 @@ from typing import Any
 from games import wheel
 from games.config import Game
 from games.draw import win_chances
-from loyalty import plays, tags, tiers, vouchers
+from loyalty import plays, tiers, vouchers
 from loyalty.clock import aware, next_vn_midnight, utcnow, vn_date
 from loyalty.config import LoyaltyConfig, Tier
-from loyalty.models import Member, MemberRfm, Play
+from loyalty.models import Member
 from loyalty.quiz import QuizState
-from loyalty.segments.read import rfm_of
+from loyalty.segments.read import member_data
 from loyalty.settle import PlayResult
 from loyalty.stock import available_ids, ensure_rows, snapshot
 from loyalty.vouchers import VoucherView
@@ -35,10 +35,10 @@ def member_out(member: Member, config: LoyaltyConfig) -> s.MemberOut:
     )
 
 
-def rfm_out(row: MemberRfm | None) -> s.RfmOut:
+def rfm_out(row: dict[str, Any] | None) -> s.RfmOut:
     if row is None:
         return s.RfmOut(r=None, f=None, m=None, segment=None)
-    return s.RfmOut(r=row.r, f=row.f, m=row.m, segment=row.segment)
+    return s.RfmOut(r=row["r"], f=row["f"], m=row["m"], segment=row["segment"])
 
 
 async def member_extras(member: Member) -> dict[str, Any]:
@@ -46,21 +46,20 @@ async def member_extras(member: Member) -> dict[str, Any]:
 
     A member created since the last refresh who has not ordered has no RFM row yet: its
     stage is then worked out here the same way (a phone or a play: I, else A)."""
-    row = await rfm_of(member.id)
+    data = await member_data(member.id)
+    row = data.rfm
     if row is not None:
-        stage = row.stage
-    elif member.phone is not None or await Play.filter(member_id=member.id).exists():
-        stage = "I"
+        stage = str(row["stage"])
     else:
-        stage = "A"
+        stage = "I" if member.phone is not None or data.has_played else "A"
     return {
         "rfm": rfm_out(row),
-        "tags": await tags.tags_of(member.id),
+        "tags": data.tags,
         "source": member.source,
         "stage": stage,
         "birthday": member.birthday,
-        "orders": row.orders_total if row else 0,
-        "spend": row.spend_total if row else 0,
+        "orders": int(row["orders_total"]) if row else 0,
+        "spend": int(row["spend_total"]) if row else 0,
     }
 
 

@@ -160,8 +160,8 @@ scored AS (
     SELECT member_id, {_score("r")} AS r, {_score("f")} AS f, {_score("m")} AS m FROM pop
 )
 SELECT b.member_id, b.orders_total, b.spend_total, b.orders_window, b.spend_window,
-    b.last_order_day, s.r, s.f, s.m, {segment_case("s.r", "s.f", "s.m")},
-    {stage}, {now_at}
+    b.last_order_day, s.r, s.f, s.m, {segment_case("s.r", "s.f", "s.m")} AS segment,
+    {stage} AS stage, {now_at} AS refreshed_at
 FROM base b LEFT JOIN scored s ON s.member_id = b.member_id"""
 
 
