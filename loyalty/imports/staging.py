@@ -56,8 +56,11 @@ class Staging:
         return value
 
     async def load(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Replace the table's rows with `rows` (tuples in column order)."""
-        await self.tx.execute_query(f"DELETE FROM {self.name}")
+        """Replace the table's rows with `rows` (tuples in column order). On PostgreSQL a
+        TRUNCATE, not a DELETE: deleted rows stay until the transaction ends, and one import
+        is one transaction, so every batch would scan all the earlier ones."""
+        empty = "TRUNCATE" if self.pg else "DELETE FROM"
+        await self.tx.execute_query(f"{empty} {self.name}")
         if not rows:
             return
         names = [c for c, _ in self.columns]

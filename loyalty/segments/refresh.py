@@ -47,6 +47,7 @@ REFRESH_LOCK = 0x5E6_0019  # the advisory lock of the full refresh (bigint key s
 MEMBER_LOCK_CLASS = 0x5E61  # (class, member) advisory locks: one member refreshed at a time
 DRAIN_BATCH = 500
 NO_CUTS_SCORE = 3  # before any full refresh: the score a lone member would get
+PG_WORK_MEM = "64MB"  # the ranking sorts and hash joins of one refresh stay in memory
 
 
 def dialect_of(conn: BaseDBAsyncClient) -> Dialect:
@@ -84,14 +85,13 @@ async def refresh_all(spec: SegmentSpec, *, now: datetime | None = None) -> dict
         d = dialect_of(tx)
         if d.pg:
             await tx.execute_query(f"SELECT pg_advisory_xact_lock({REFRESH_LOCK})")
+            await tx.execute_query(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
         await tx.execute_query("DELETE FROM member_rfm")
         p = Params(d)
         await tx.execute_query(full_rfm_insert(p, since, spec.first_tier, now), p.values)
         await tx.execute_query("DELETE FROM rfm_cut")
         await tx.execute_query(CUTS_INSERT)
-        await tx.execute_query("DELETE FROM segment_member")
-        for sql, values in _memberships(d, spec, now, None):
-            await tx.execute_query(sql, values)
+        await _replace_memberships(tx, d, spec, now)
         rows = await tx.execute_query_dict(
             "SELECT segment_id, COUNT(*) AS n FROM segment_member GROUP BY segment_id"
         )
@@ -109,6 +109,47 @@ async def refresh_all(spec: SegmentSpec, *, now: datetime | None = None) -> dict
     if d.pg:
         await _drain(spec)
     return counts
+
+
+async def _replace_memberships(
+    tx: BaseDBAsyncClient, d: Dialect, spec: SegmentSpec, now: datetime
+) -> None:
+    """Every segment's new rows go to a scratch table first; then only the difference is
+    written: rows that left are deleted, rows that joined are inserted (with this refresh's
+    `refreshed_at`). A refresh where little changed writes little, and readers of
+    `segment_member` never see it empty."""
+    if d.pg:
+        await tx.execute_query(
+            "CREATE TEMP TABLE IF NOT EXISTS seg_new (segment_id TEXT, member_id BIGINT,"
+            " refreshed_at TIMESTAMPTZ) ON COMMIT DROP"
+        )
+        await tx.execute_query("TRUNCATE seg_new")
+    else:
+        await tx.execute_query("DROP TABLE IF EXISTS temp.seg_new")
+        await tx.execute_query(
+            "CREATE TEMP TABLE seg_new (segment_id TEXT, member_id BIGINT, refreshed_at TEXT)"
+        )
+    for sql, values in _memberships(d, spec, now, None):
+        await tx.execute_query(
+            sql.replace("INSERT INTO segment_member", "INSERT INTO seg_new", 1), values
+        )
+    if d.pg:
+        await tx.execute_query("ANALYZE seg_new")
+    else:
+        await tx.execute_query("CREATE INDEX temp.seg_new_key ON seg_new (segment_id, member_id)")
+    await tx.execute_query(
+        "DELETE FROM segment_member WHERE NOT EXISTS (SELECT 1 FROM seg_new n"
+        " WHERE n.segment_id = segment_member.segment_id"
+        " AND n.member_id = segment_member.member_id)"
+    )
+    await tx.execute_query(
+        "INSERT INTO segment_member (segment_id, member_id, refreshed_at)"
+        " SELECT n.segment_id, n.member_id, n.refreshed_at FROM seg_new n"
+        " WHERE NOT EXISTS (SELECT 1 FROM segment_member sm"
+        " WHERE sm.segment_id = n.segment_id AND sm.member_id = n.member_id)"
+    )
+    if not d.pg:
+        await tx.execute_query("DROP TABLE IF EXISTS temp.seg_new")
 
 
 async def _drain(spec: SegmentSpec) -> None:

@@ -204,7 +204,7 @@ async def test_an_order_during_a_full_refresh_is_not_lost(
     try:
         hold = blocker.transaction()
         await hold.start()
-        await blocker.execute("SELECT 1 FROM segment_member LIMIT 1 FOR UPDATE")
+        await blocker.execute("SELECT 1 FROM segment_info LIMIT 1 FOR UPDATE")
         refresh = asyncio.create_task(refresh_all(SPEC))
         conn = connections.get("default")
         for _ in range(200):  # wait until the refresh holds its lock and waits on the row
