@@ -142,11 +142,15 @@ async def _replace_memberships(
         " WHERE n.segment_id = segment_member.segment_id"
         " AND n.member_id = segment_member.member_id)"
     )
+    # The rows to add are picked before any is written: an anti-join reading the table it
+    # inserts into would re-read its own new rows (quadratic on a big first refresh).
+    await tx.execute_query(
+        "DELETE FROM seg_new WHERE EXISTS (SELECT 1 FROM segment_member sm"
+        " WHERE sm.segment_id = seg_new.segment_id AND sm.member_id = seg_new.member_id)"
+    )
     await tx.execute_query(
         "INSERT INTO segment_member (segment_id, member_id, refreshed_at)"
-        " SELECT n.segment_id, n.member_id, n.refreshed_at FROM seg_new n"
-        " WHERE NOT EXISTS (SELECT 1 FROM segment_member sm"
-        " WHERE sm.segment_id = n.segment_id AND sm.member_id = n.member_id)"
+        " SELECT segment_id, member_id, refreshed_at FROM seg_new"
     )
     if not d.pg:
         await tx.execute_query("DROP TABLE IF EXISTS temp.seg_new")
