@@ -184,9 +184,9 @@ class OrderWriter:
             "SELECT o.order_id, o.status AS wanted, p.status AS stored"
             " FROM imp_order o JOIN pos_order p ON p.order_id = o.order_id"
         )
-        for row in existing:
-            if row["wanted"] == "refunded" and row["stored"] == "paid":
-                self.to_refund.append(str(row["order_id"]))
+        for found in existing:
+            if found["wanted"] == "refunded" and found["stored"] == "paid":
+                self.to_refund.append(str(found["order_id"]))
             else:
                 counts.unchanged += 1
         for who in ("member_code", "phone"):
