@@ -1,5 +1,5 @@
 """`python -m bot …`: serve, worker, db upgrade, config check, messenger sync-profile, loyalty,
-promotions."""
+promotions, import, segments."""
 
 from __future__ import annotations
 
@@ -218,6 +218,28 @@ async def inbox_retry(settings: Settings, *, failed_only: bool) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.data_cli import run_import_command
+
+    return asyncio.run(
+        run_import_command(
+            _settings(),
+            args.kind,
+            args.file,
+            skip_bad=args.skip_bad,
+            dry_run=args.dry_run,
+            award_points=getattr(args, "award_points", False),
+            refresh=not args.no_refresh,
+        )
+    )
+
+
+def cmd_segments_refresh(args: argparse.Namespace) -> int:
+    from bot.data_cli import run_segments_refresh
+
+    return asyncio.run(run_segments_refresh(_settings()))
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -275,6 +297,27 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--all", action="store_true", help="also events waiting for their next try")
     retry.set_defaults(func=cmd_inbox_retry)
     _add_promotions(sub)
+    imports = sub.add_parser("import", help="import the shop's members or orders (CSV, XLSX)")
+    kinds = imports.add_subparsers(dest="kind", required=True)
+    for kind, what in (("members", "members by phone"), ("orders", "order history")):
+        one = kinds.add_parser(kind, help=f"import {what} from a CSV or XLSX file")
+        one.add_argument("file", type=Path)
+        one.add_argument("--skip-bad", action="store_true", help="write the good rows anyway")
+        one.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+        one.add_argument(
+            "--no-refresh", action="store_true", help="leave the segment refresh to the schedule"
+        )
+        if kind == "orders":
+            one.add_argument(
+                "--award-points", action="store_true", help="new orders earn points and tiers"
+            )
+        one.set_defaults(func=cmd_import)
+    segments = sub.add_parser("segments", help="RFM scores and segments").add_subparsers(
+        dest="segments", required=True
+    )
+    segments.add_parser("refresh", help="recompute RFM scores and every segment now").set_defaults(
+        func=cmd_segments_refresh
+    )
     return parser
 
 

@@ -24,6 +24,7 @@ def register_jobs(
     burst: HandlerTurns | None,
     content: ContentStore,
     retention_days: int,
+    segment_refresh_minutes: int,
 ) -> None:
     """`burst`: the handlers' turns (None when bursts do not hold them back);
     `retention_days`: webhook and outbox payloads are kept this long."""
@@ -58,6 +59,13 @@ def register_jobs(
         expired = await expire_due(config)
         return len(changes) + len(expired)
 
+    async def refresh_segments(ctx: dict[str, Any]) -> int:
+        """RFM scores and every segment, from the live content file; the live members."""
+        from loyalty.segments.refresh import refresh_all
+
+        counts = await refresh_all(content.current.segment_spec())
+        return counts.get("all", 0)
+
     queue.register(PROCESS_JOB, process_inbox, max_tries=20)
     queue.register(DRAIN_JOB, drain_inbox, max_tries=1)  # the feeder queues another
     queue.register(SEND_JOB, send_outbox, max_tries=20, urgent=True)  # replies first
@@ -66,3 +74,6 @@ def register_jobs(
     queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)
     queue.schedule("purge_messages", purge_job(retention_days), every_seconds=6 * 3600)
     queue.schedule("seal_draws", seal_draws_job, every_seconds=SEAL_EVERY_SECONDS)
+    queue.schedule(
+        "refresh_segments", refresh_segments, every_seconds=segment_refresh_minutes * 60
+    )

@@ -123,6 +123,7 @@ class Runtime:
             burst=self.consumer.turns if self.consumer else None,
             content=self.content,
             retention_days=s.MESSAGE_RETENTION_DAYS,
+            segment_refresh_minutes=s.SEGMENT_REFRESH_MINUTES,
         )
         self.redis_watch: RestartWatch | None = None
         if self.consumes and self.backends.redis is not None:

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # queue on one locked row until each commit (a prize never gets more rows than units).
     PRIZE_STOCK_SHARDS: int = Field(8, ge=1, le=64)
     REDIS_URL: str = Field("", repr=False)
+    # How often RFM scores and every segment are recomputed (a scheduled job, `bot/jobs.py`);
+    # a member's own segments are also recomputed right after each of its orders.
+    SEGMENT_REFRESH_MINUTES: int = Field(60, ge=1, le=7 * 24 * 60)
     REDIS_PREFIX: str = Field("zlb:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     CONTENT_PATH: Path = Path("config/content.yaml")
     CONTENT_RELOAD_SECONDS: float = Field(2.0, gt=0)

@@ -11,9 +11,9 @@ from tortoise.transactions import in_transaction
 
 from loyalty import codes
 from loyalty.config import LoyaltyConfig
-from loyalty.errors import InvalidIdentity, MemberNotFound
+from loyalty.errors import InvalidIdentity, InvalidInput, MemberNotFound
 from loyalty.merge import merge_members
-from loyalty.models import IDENTITY_KINDS, Member, MemberIdentity
+from loyalty.models import IDENTITY_KINDS, MEMBER_SOURCES, Member, MemberIdentity
 from loyalty.phone import is_phone_like, normalize_phone
 from loyalty.txn import lock_member, retry_on_conflict
 
@@ -45,11 +45,31 @@ async def resolve(member: Member | int) -> Member:
     return current
 
 
-async def _new_member(name: str | None = None, phone: str | None = None) -> Member:
+SOURCE_OF_KIND = {
+    "zalo_oa": "zalo_follow",
+    "zalo_app": "miniapp",
+    "miniapp": "miniapp",
+    "messenger": "messenger",
+    "phone": "pos",
+}
+"""`Member.source` of a member created on first contact through an identity of this kind."""
+
+
+def check_source(source: str) -> str:
+    """A source is one of `MEMBER_SOURCES` or a QR / link ref written `qr:<ref>`."""
+    source = source.strip()
+    if source in MEMBER_SOURCES or (source.startswith("qr:") and 3 < len(source) <= 64):
+        return source
+    raise InvalidInput(f"source must be one of {', '.join(MEMBER_SOURCES)} or qr:<ref>")
+
+
+async def _new_member(
+    name: str | None = None, phone: str | None = None, *, source: str | None = None
+) -> Member:
     code = codes.generate(codes.MEMBER_LENGTH)
     while await Member.exists(member_code=code):
         code = codes.generate(codes.MEMBER_LENGTH)
-    member = await Member.create(member_code=code, name=name, phone=phone)
+    member = await Member.create(member_code=code, name=name, phone=phone, source=source)
     if phone is not None:
         await MemberIdentity.create(member=member, kind="phone", value=phone)
     return member
@@ -61,18 +81,25 @@ async def get_by_identity(kind: str, value: str) -> Member | None:
     return await resolve(identity.member_id) if identity else None  # type: ignore[attr-defined]
 
 
-async def get_or_create_by_identity(kind: str, value: str, *, name: str | None = None) -> Member:
-    """The member behind a platform id, created on first contact (race-safe)."""
+async def get_or_create_by_identity(
+    kind: str, value: str, *, name: str | None = None, source: str | None = None
+) -> Member:
+    """The member behind a platform id, created on first contact (race-safe).
+
+    A new member's `source` is `source` when given (e.g. `qr:<ref>` from a scanned code),
+    else what the identity kind says (`SOURCE_OF_KIND`); it is never changed afterwards.
+    """
     value = _check_identity(kind, value)
+    source = check_source(source) if source else SOURCE_OF_KIND.get(kind)
     if kind == "phone":
-        return await get_or_create_by_phone(value, name=name)
+        return await get_or_create_by_phone(value, name=name, source=source)
 
     async def attempt() -> Member:
         found = await get_by_identity(kind, value)
         if found is not None:
             return found
         async with in_transaction():
-            member = await _new_member(name=name)
+            member = await _new_member(name=name, source=source)
             await MemberIdentity.create(member=member, kind=kind, value=value)
             return member
 
@@ -100,7 +127,9 @@ async def find(key: str) -> Member:
     return await get_by_code(key)
 
 
-async def get_or_create_by_phone(phone: str, *, name: str | None = None) -> Member:
+async def get_or_create_by_phone(
+    phone: str, *, name: str | None = None, source: str | None = "pos"
+) -> Member:
     """For a POS customer known only by phone: the member with that phone, or a new one."""
     phone = normalize_phone(phone)
 
@@ -109,7 +138,7 @@ async def get_or_create_by_phone(phone: str, *, name: str | None = None) -> Memb
         if found is not None:
             return found
         async with in_transaction():
-            return await _new_member(name=name, phone=phone)
+            return await _new_member(name=name, phone=phone, source=source)
 
     return await retry_on_conflict(attempt)
 

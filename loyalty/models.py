@@ -14,8 +14,10 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 IDENTITY_KINDS = ("zalo_oa", "zalo_app", "miniapp", "messenger", "phone")
-POINTS_KINDS = ("earn", "redeem", "adjust", "expire", "reversal")
+POINTS_KINDS = ("earn", "redeem", "adjust", "expire", "reversal", "import")
 CONSENT_PURPOSES = ("membership_phone", "marketing")
+MEMBER_SOURCES = ("zalo_follow", "messenger", "miniapp", "import", "pos", "referral")
+"""How a member first came (`Member.source`); a QR or link ref (`qr:<ref>`) is allowed too."""
 
 
 class Member(Model):
@@ -39,6 +41,9 @@ class Member(Model):
     # so the ledgers pointing at it still add up.
     erased_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    source = fields.CharField(max_length=64, null=True)  # how they first came, set once
+    birthday = fields.DateField(null=True)
+    joined_at = fields.DatetimeField(null=True)  # from an import: when they joined the shop
 
     class Meta:
         table = "member"
@@ -314,9 +319,11 @@ class Order(Model):
     points_reversed = fields.IntField(default=0)
     refunded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
+    source = fields.CharField(max_length=32, null=True)  # pos, import, a shop connector
 
     class Meta:
         table = "pos_order"
+        indexes = (("member_id", "paid_at"),)
         constraints = (
             CheckConstraint(check="amount >= 0", name="pos_order_amount_nonneg"),
             CheckConstraint(check="points >= 0", name="pos_order_points_nonneg"),
@@ -389,6 +396,97 @@ class AuditEntry(Model):
         raise RuntimeError("audit_entry rows are append-only")
 
 
+class MemberTag(Model):
+    """A label on a member (`vip`, `khách sỉ`), from an import or the admin API."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="tags", on_delete=fields.CASCADE
+    )
+    tag = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "member_tag"
+        unique_together = (("member_id", "tag"),)
+        indexes = (("tag",),)
+
+
+class MemberRfm(Model):
+    """One live member's order figures, RFM scores, named segment and AIPL stage.
+
+    Written only by `loyalty.segments` (set-based, all members at once or one member right
+    after an order). `last_order_day` is a day number (Vietnam days since 1970) so that ranks
+    do not depend on when the row was computed.
+    """
+
+    member_id = fields.BigIntField(primary_key=True, generated=False)
+    orders_total = fields.IntField(default=0)
+    spend_total = fields.BigIntField(default=0)
+    orders_window = fields.IntField(default=0)
+    spend_window = fields.BigIntField(default=0)
+    last_order_day = fields.IntField(null=True)
+    r = fields.SmallIntField(null=True)
+    f = fields.SmallIntField(null=True)
+    m = fields.SmallIntField(null=True)
+    segment = fields.CharField(max_length=32, null=True)
+    stage = fields.CharField(max_length=1, default="A")
+    refreshed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_rfm"
+        indexes = (("last_order_day",), ("orders_window",), ("spend_window",))
+
+
+class RfmCut(Model):
+    """The lowest value that reached each score at the last full refresh, per dimension
+    (`r`: last order day, `f`: orders in the window, `m`: spend in the window), so one member
+    is scored right after an order without ranking everybody again."""
+
+    id = fields.BigIntField(primary_key=True)
+    dimension = fields.CharField(max_length=1)
+    score = fields.SmallIntField()
+    min_value = fields.BigIntField()
+
+    class Meta:
+        table = "rfm_cut"
+        unique_together = (("dimension", "score"),)
+
+
+class SegmentMember(Model):
+    """Membership of a member in a segment, as of the segment's last refresh."""
+
+    id = fields.BigIntField(primary_key=True)
+    segment_id = fields.CharField(max_length=64)
+    member_id = fields.BigIntField()
+    refreshed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "segment_member"
+        unique_together = (("segment_id", "member_id"),)
+        indexes = (("member_id",),)
+
+
+class SegmentInfo(Model):
+    """A segment's size and when it was last recomputed (for the segment list)."""
+
+    segment_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=128, default="")
+    members = fields.IntField(default=0)
+    refreshed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "segment_info"
+
+
+class SegmentDirty(Model):
+    """Members whose segments must be recomputed: an order came while a full refresh ran."""
+
+    member_id = fields.BigIntField(primary_key=True, generated=False)
+
+    class Meta:
+        table = "segment_dirty"
+
+
 # Model order for Tortoise discovery: children before parents, so a plain `DELETE FROM` of each
 # table in this order (the test fixtures on SQLite) never trips a RESTRICT foreign key.
 __models__ = [
@@ -396,6 +494,12 @@ __models__ = [
     ConsentRecord,
     DrawUnsealed,
     DrawChain,
+    SegmentDirty,
+    SegmentInfo,
+    SegmentMember,
+    RfmCut,
+    MemberRfm,
+    MemberTag,
     DrawLog,
     Award,
     QuizAttempt,

@@ -13,6 +13,7 @@ earned, which drop by the full order points, so the tier is lowered right away i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,10 +26,24 @@ from loyalty.errors import InvalidAmount, InvalidInput, OrderNotFound
 from loyalty.members import get_by_code, get_or_create_by_phone
 from loyalty.models import Member, Order
 from loyalty.points import post_locked
+from loyalty.segments.refresh import refresh_member
+from loyalty.segments.rules import SegmentSpec
 from loyalty.tiers import lower_to_points_locked, upgrade_locked
 from loyalty.txn import lock_member, retry_on_conflict
 
 MAX_AMOUNT = 10**12  # VND: anything above is a typo in the POS payload
+log = logging.getLogger("loyalty.orders")
+
+
+async def _refresh_segments(member_id: int, segments: SegmentSpec | None) -> None:
+    """After the order committed: the member's RFM row and segments, at once. A failure here
+    never fails the order (the next scheduled refresh recomputes everybody)."""
+    if segments is None:
+        return
+    try:
+        await refresh_member(member_id, segments)
+    except Exception:
+        log.warning("segment refresh of member %s failed", member_id, exc_info=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,7 @@ class RefundResult:
     balance: int
     tier: str
     duplicate: bool = False
+    member_id: int | None = None
 
 
 def _stored(order: Order) -> OrderResult:
@@ -75,11 +91,14 @@ async def record_order(
     phone: str | None = None,
     paid_at: datetime | None = None,
     now: datetime | None = None,
+    segments: SegmentSpec | None = None,
+    source: str | None = None,
 ) -> OrderResult:
     """Record a paid order: points = amount // vnd_per_point, then an immediate tier upgrade.
 
     The customer is found by member code, or by phone (a new member is created for a phone
-    the shop has not seen yet).
+    the shop has not seen yet). With `segments`, the member's RFM row and segments are
+    recomputed right after the order commits.
     """
     order_id = str(order_id).strip()
     if not order_id or len(order_id) > 128:
@@ -104,9 +123,13 @@ async def record_order(
             again = await Order.get_or_none(order_id=order_id)
             if again is not None:
                 return _stored(again)
-            return await _record_locked(locked, order_id, amount, paid, config, now)
+            return await _record_locked(locked, order_id, amount, paid, config, now, source)
 
-    return await retry_on_conflict(attempt)
+    result = await retry_on_conflict(attempt)
+    if segments is not None and not result.duplicate:
+        row = await Order.filter(order_id=order_id).first().values_list("member_id", flat=True)
+        await _refresh_segments(int(row), segments)  # type: ignore[call-overload]
+    return result
 
 
 async def _record_locked(
@@ -116,9 +139,11 @@ async def _record_locked(
     paid_at: datetime,
     config: LoyaltyConfig,
     now: datetime,
+    source: str | None = None,
 ) -> OrderResult:
     points = amount // config.vnd_per_point
     order = await Order.create(
+        source=source,
         order_id=order_id,
         member_id=member.id,
         amount=amount,
@@ -159,9 +184,15 @@ async def _record_locked(
 
 
 async def refund_order(
-    order_id: str, *, config: LoyaltyConfig | None = None, now: datetime | None = None
+    order_id: str,
+    *,
+    config: LoyaltyConfig | None = None,
+    now: datetime | None = None,
+    segments: SegmentSpec | None = None,
 ) -> RefundResult:
-    """Refund a whole order: reverse its points (clamped at a zero balance), lower the tier."""
+    """Refund a whole order: reverse its points (clamped at a zero balance), lower the tier.
+
+    With `segments`, the member's RFM row and segments are recomputed after the refund."""
     now = now or utcnow()
 
     async def attempt() -> RefundResult:
@@ -206,6 +237,10 @@ async def refund_order(
                 order.points - reversed_points,
                 member.points_balance,
                 member.tier,
+                member_id=member.id,
             )
 
-    return await retry_on_conflict(attempt)
+    result = await retry_on_conflict(attempt)
+    if not result.duplicate and result.member_id is not None:
+        await _refresh_segments(result.member_id, segments)
+    return result

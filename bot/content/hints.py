@@ -94,7 +94,7 @@ def _extra(root: type[BaseModel], loc: Loc) -> tuple[str, str]:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"unknown key {name!r}", f"did you mean {close[0]!r}?"
-    listed = ", ".join(known) if 0 < len(known) <= 12 else "see the demo content file"
+    listed = ", ".join(known) if 0 < len(known) <= 16 else "see the demo content file"
     return f"unknown key {name!r}", f"remove it or use a known key ({listed})"
 
 

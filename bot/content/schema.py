@@ -23,6 +23,8 @@ from bot.content.texts import BUTTON_MAX, Placeholders, Texts, Tpl
 from games.config import HEX_COLOR, SLUG, Game, VoucherSpec
 from loyalty.config import LoyaltyConfig, RewardsConfig
 from loyalty.promotions.config import PromotionsConfig
+from loyalty.segments.builtin import BUILTIN_IDS
+from loyalty.segments.rules import RfmConfig, SegmentDef, SegmentSpec
 
 MESSENGER_VARS = ("user_first_name", "user_last_name", "user_full_name")
 MESSENGER_GREETING_MAX = 160
@@ -139,11 +141,32 @@ class Content(_Strict):
     rewards: RewardsConfig = RewardsConfig()
     loyalty: LoyaltyConfig
     promotions: PromotionsConfig = PromotionsConfig()
+    rfm: RfmConfig = RfmConfig()
+    segments: list[SegmentDef] = Field(default_factory=list, max_length=200)
     texts: Texts
 
     _path: Path | None = PrivateAttr(None)
     _digest: str = PrivateAttr("")
     _base_dirs: tuple[Path, ...] = PrivateAttr(())
+
+    @model_validator(mode="after")
+    def _segment_ids(self) -> Content:
+        seen: set[str] = set()
+        for i, seg in enumerate(self.segments):
+            if seg.id in BUILTIN_IDS:
+                raise invalid(
+                    f"{seg.id!r} is a built-in segment",
+                    "choose another id (the built-in ones exist already)",
+                    at=("segments", i, "id"),
+                )
+            if seg.id in seen:
+                raise invalid(
+                    f"segment id {seg.id!r} is used twice",
+                    "give each segment its own id",
+                    at=("segments", i, "id"),
+                )
+            seen.add(seg.id)
+        return self
 
     @model_validator(mode="after")
     def _cross_references(self) -> Content:
@@ -187,6 +210,14 @@ class Content(_Strict):
     # --- look-ups -----------------------------------------------------------------------
     def game(self, game_id: str) -> Game | None:
         return next((g for g in self.games if g.id == game_id), None)
+
+    def segment_spec(self) -> SegmentSpec:
+        """What a segment refresh needs from this file (window, first tier, custom rules)."""
+        return SegmentSpec(
+            window_days=self.rfm.window_days,
+            first_tier=self.loyalty.tiers[0].name,
+            custom=tuple(self.segments),
+        )
 
     def reply(self, key: str) -> Reply | None:
         return self.replies.get(key)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     """The draw log's hash chain and its sealing queue; UPDATE and DELETE refused on both logs;
     the orders index the reports read (loyalty/report_indexes.py)."""
 
-    dependencies = [('loyalty', '0002_prize_stock_shards')]
+    dependencies = [('loyalty', '0003_customer_data')]
 
     initial = False
 

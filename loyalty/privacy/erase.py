@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from loyalty import codes, consent
 from loyalty.clock import utcnow
 from loyalty.members import resolve
-from loyalty.models import Member, MemberIdentity
+from loyalty.models import Member, MemberIdentity, MemberTag, SegmentMember
 from loyalty.rawsql import execute, is_postgres
 from loyalty.txn import lock_member
 
@@ -99,6 +99,9 @@ async def erase_member(
                     now=now,
                 )
         await MemberIdentity.filter(member_id__in=ids).delete()
+        # Tags describe the person (`vip`, `khách sỉ`); segments are recomputed without them.
+        await MemberTag.filter(member_id__in=ids).delete()
+        await SegmentMember.filter(member_id__in=ids).delete()
         blank = dict.fromkeys(_personal_fields())
         for member_id in ids:
             await Member.filter(id=member_id).update(

@@ -82,6 +82,19 @@ class OrderIn(In):
         return self
 
 
+class TagsIn(In):
+    tags: list[Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]] = Field(
+        min_length=1, max_length=50, description="tags to add (POST) or remove (DELETE)"
+    )
+
+
+class SegmentPageQuery(In):
+    limit: int = Field(50, ge=1, le=500, description="members per page (at most 500)")
+    cursor: str | None = Field(
+        None, pattern=r"^[0-9]{1,19}$", description="next_cursor of the previous page"
+    )
+
+
 class RedeemIn(In):
     ref: str | None = Field(
         None, max_length=128, pattern=PRINTABLE, description="e.g. the POS order id it paid for"
@@ -108,6 +121,10 @@ class MemberKeyPath(In):
         pattern=r"^[A-Za-z0-9 ._+()-]+$",
         description="member code, phone (84… or 0…) or a member QR token",
     )
+
+
+class SegmentPath(In):
+    segment_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 class VoucherPath(In):

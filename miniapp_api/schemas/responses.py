@@ -3,7 +3,7 @@ shared/CONTRACT.md; additions are listed in miniapp_api/README.md."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -233,6 +233,13 @@ class RefundOut(Out):
     duplicate: bool
 
 
+class RfmOut(Out):
+    r: int | None = Field(description="recency score 1-5; null without a paid order")
+    f: int | None = Field(description="frequency score 1-5 (orders in the RFM window)")
+    m: int | None = Field(description="monetary score 1-5 (spend in the RFM window)")
+    segment: str | None = Field(description="the built-in RFM segment id")
+
+
 class AdminMemberOut(Out):
     member_code: str
     name: str | None
@@ -245,6 +252,47 @@ class AdminMemberOut(Out):
     points_to_next: int | None
     vouchers: list[VoucherOut]
     created_at: datetime
+    rfm: RfmOut
+    tags: list[str]
+    source: str | None = Field(
+        description="how the member first came: zalo_follow, messenger, miniapp, import, pos, "
+        "referral or qr:<ref>"
+    )
+    stage: Literal["A", "I", "P", "L"] = Field(
+        description="AIPL: Awareness, Interest (phone or a play), Purchase, Loyalty"
+    )
+    birthday: date | None
+    orders: int = Field(description="paid orders, lifetime")
+    spend: int = Field(description="paid VND, lifetime")
+
+
+class TagsOut(Out):
+    member_code: str
+    tags: list[str]
+
+
+class SegmentOut(Out):
+    id: str
+    name: str
+    members: int
+    refreshed_at: datetime | None = Field(description="null until the first refresh")
+
+
+class SegmentsOut(Out):
+    items: list[SegmentOut]
+
+
+class SegmentMemberOut(Out):
+    member_code: str
+    name: str | None
+    phone: str | None
+    tier: str
+    rfm: RfmOut
+
+
+class SegmentMembersOut(Out):
+    items: list[SegmentMemberOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
 
 
 class RedeemOut(Out):

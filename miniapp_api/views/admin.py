@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.web.problems import ApiError
-from loyalty import codes, members, orders, tiers, vouchers
+from loyalty import codes, members, orders, tags, tiers, vouchers
 from loyalty.errors import MemberNotFound, QrTokenExpired, QrTokenInvalid
 from loyalty.models import Member
 from loyalty.phone import is_phone_like
@@ -18,7 +18,7 @@ from miniapp_api import audit, auth
 from miniapp_api import schemas as s
 from miniapp_api.adapters import member_code_of
 from miniapp_api.calls import Call
-from miniapp_api.present import tier_out, voucher_out
+from miniapp_api.present import member_extras, tier_out, voucher_out
 from miniapp_api.registry import Reply, api
 
 ADMIN_ERRORS = {401: ("invalid_api_key",), 403: ("admin_disabled",)}
@@ -56,6 +56,7 @@ async def record_order(call: Call) -> Reply:
         member_code=body.member_code,
         phone=body.phone,
         paid_at=body.paid_at,
+        segments=call.content.segment_spec(),
     )
     data = result.as_dict()
     lowest = call.content.loyalty.tiers[0].name
@@ -86,7 +87,9 @@ async def refund_order(call: Call) -> Reply:
     reported as `points_unrecovered`. The tier is lowered if the points no longer reach it.
     Refunding again changes nothing (`duplicate: true`). Needs the manager role."""
     auth.require_role(call.request, "manager")
-    result = await orders.refund_order(call.params.order_id, config=call.content.loyalty)
+    result = await orders.refund_order(
+        call.params.order_id, config=call.content.loyalty, segments=call.content.segment_spec()
+    )
     out = s.RefundOut(
         order_id=result.order_id,
         member_code=result.member_code,
@@ -129,9 +132,10 @@ async def _find(call: Call, key: str) -> Member:
     },
 )
 async def member_profile(call: Call) -> Reply:
-    """Phones may be written `84…`, `0…` or `+84…`. Profile, points, tier and vouchers. A
-    staff key sees the phone masked unless the member is in front of them (a scanned QR, or
-    the number typed)."""
+    """Phones may be written `84…`, `0…` or `+84…`. Profile, points, tier and vouchers, the
+    RFM scores and segment (as of the last refresh, or the member's last order), tags, how
+    the member first came (`source`) and the AIPL `stage`. A staff key sees the phone masked
+    unless the member is in front of them (a scanned QR, or the number typed)."""
     key = call.params.key
     member = await _find(call, key)
     in_front = _is_qr_token(key) or is_phone_like(key)
@@ -150,8 +154,59 @@ async def member_profile(call: Call) -> Reply:
         points_to_next=progress.points_to_next,
         vouchers=[voucher_out(v) for v in views],
         created_at=member.created_at,
+        **await member_extras(member),
     )
     return Reply(out)
+
+
+TAG_ERRORS = {
+    **ADMIN_ERRORS,
+    404: ("member_not_found", "not_found"),
+    410: ("qr_token_expired",),
+    422: ("validation_error", "invalid_input", "invalid_phone", "qr_token_invalid"),
+}
+
+
+@api.route(
+    "POST",
+    "/v1/admin/members/{key}/tags",
+    summary="Add tags to a member",
+    tag="admin",
+    auth="admin",
+    params=s.MemberKeyPath,
+    body=s.TagsIn,
+    responses={200: s.TagsOut},
+    errors=TAG_ERRORS,
+)
+async def add_tags(call: Call) -> Reply:
+    """Body `{"tags": ["vip", "khách sỉ"]}`. Tags are trimmed and lower-cased; one already
+    there is kept once. Answers with all the member's tags. Segment rules on tags see the
+    change at the next refresh."""
+    member = await _find(call, call.params.key)
+    body: s.TagsIn = call.body
+    return Reply(
+        s.TagsOut(member_code=member.member_code, tags=await tags.add_tags(member, body.tags))
+    )
+
+
+@api.route(
+    "DELETE",
+    "/v1/admin/members/{key}/tags",
+    summary="Remove tags from a member",
+    tag="admin",
+    auth="admin",
+    params=s.MemberKeyPath,
+    body=s.TagsIn,
+    responses={200: s.TagsOut},
+    errors=TAG_ERRORS,
+)
+async def remove_tags(call: Call) -> Reply:
+    """Body `{"tags": ["vip"]}`; tags the member does not have are ignored. Answers with the
+    member's remaining tags."""
+    member = await _find(call, call.params.key)
+    body: s.TagsIn = call.body
+    left = await tags.remove_tags(member, body.tags)
+    return Reply(s.TagsOut(member_code=member.member_code, tags=left))
 
 
 @api.route(
