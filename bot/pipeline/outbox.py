@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from bot.backends.base import JobQueue, LockManager, LockTimeout
 from bot.contracts.channel import Channel
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.contracts.outbound import Purpose
 from bot.core.messages import OutboundMessage
 from bot.models import Contact, OutboxMessage, SkippedSend
 
@@ -93,8 +94,12 @@ class Outbox:
         *,
         reply_to: str | None = None,
         dedupe_prefix: str | None = None,
+        purpose: Purpose = "reply",
     ) -> list[int]:
         """Render and store messages for one user, then make sure a sender job will run.
+
+        `purpose` (reply, update, promotion) travels with each row: the channels' window
+        checks go by it (a promotion is held to stricter rules than a reply).
 
         With `dedupe_prefix` (e.g. the inbox row and reply number) a re-run of the same
         handler after a crash stores nothing twice. Once the rows are stored, the messages
@@ -114,7 +119,8 @@ class Outbox:
                     dedupe_key=key,
                     method=req.method,
                     payload=req.payload,
-                    promotional=req.promotional,
+                    promotional=req.promotional or purpose == "promotion",
+                    purpose="promotion" if req.promotional else purpose,
                 )
             except IntegrityError:
                 continue
