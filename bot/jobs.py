@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.backends.base import JobQueue
 from bot.content.store import ContentStore
+from bot.outreach.scheduler import SEND_JOB as BROADCAST_JOB
+from bot.outreach.scheduler import TICK_JOB, Scheduler
 from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
 from bot.pipeline.outbox import SEND_JOB, Outbox
 from bot.pipeline.priority import HandlerTurns
@@ -23,9 +25,12 @@ def register_jobs(
     burst: HandlerTurns | None,
     content: ContentStore,
     retention_days: int,
+    scheduler: Scheduler | None = None,
+    scheduler_tick: float = 30.0,
 ) -> None:
     """`burst`: the handlers' turns (None when bursts do not hold them back);
-    `retention_days`: webhook and outbox payloads are kept this long."""
+    `retention_days`: webhook and outbox payloads are kept this long; `scheduler`: the
+    outreach loop (broadcasts), run every `scheduler_tick` seconds."""
 
     async def process_inbox(
         ctx: dict[str, Any], channel: str, account_id: str, user_id: str
@@ -64,3 +69,14 @@ def register_jobs(
     queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)
     queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)
     queue.schedule("purge_messages", purge_job(retention_days), every_seconds=6 * 3600)
+    if scheduler is not None:
+        outreach = scheduler
+
+        async def outreach_tick(ctx: dict[str, Any]) -> int:
+            return await outreach.tick()
+
+        async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
+            return await outreach.send(broadcast_id)
+
+        queue.register(BROADCAST_JOB, send_broadcast, max_tries=3)
+        queue.schedule(TICK_JOB, outreach_tick, every_seconds=scheduler_tick)

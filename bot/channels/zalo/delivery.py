@@ -28,6 +28,7 @@ from bot.channels.zalo.exceptions import (
     ZaloHTTPError,
     ZaloNetworkError,
     ZaloNightError,
+    ZaloQuotaError,
     ZaloRecipientError,
     ZaloSetupError,
     ZaloTokenError,
@@ -45,6 +46,8 @@ FREE_WINDOW = timedelta(hours=48)
 CHOICES_TTL = 24 * 3600.0
 TOKEN_RETRY = 300.0  # a re-grant needs a human: no point hammering
 SETUP_RETRY = 600.0
+QUOTA_PREFIX = "platform_quota: "  # read by bot.outreach.broadcasts (never retried blindly)
+NIGHT_PREFIX = "night: "  # a night block: held until the morning
 
 
 def choices_key(account_id: str, user_id: str) -> str:
@@ -108,8 +111,10 @@ def outcome(exc: ZaloError, row: OutboxMessage) -> Exception:
     """The pipeline exception for a Zalo failure."""
     if isinstance(exc, ZaloRecipientError):
         return PermanentDeliveryError(exc.reason, unreachable=True)
-    if isinstance(exc, ZaloNightError):
-        return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloNightError):  # the prefix tells broadcasts to hold, not retry
+        return TransientDeliveryError(NIGHT_PREFIX + exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloQuotaError):  # recorded as platform_quota by broadcasts
+        return TransientDeliveryError(QUOTA_PREFIX + exc.reason, retry_after=exc.retry_after)
     if isinstance(exc, ZaloTransientError):
         return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
     if isinstance(exc, ZaloNetworkError):
