@@ -18,10 +18,15 @@ from bot.outreach.scheduler import Scheduler
 from bot.settings import Settings
 from loyalty import consent, members
 from loyalty.models import Member
+from tests.bot.handlers import conftest as handlers_conftest
 from tests.bot.handlers.conftest import Bot, _start
-from tests.bot.handlers.conftest import bot_settings, fb, zalo  # noqa: F401 - fixtures
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.zalo_api import FakeZalo
+
+# The handlers' fixtures (both fakes, settings pointing at them), shared here.
+bot_settings = handlers_conftest.bot_settings
+zalo = handlers_conftest.zalo
+fb = handlers_conftest.fb
 
 ADMIN_KEY = "k" * 32
 HEADERS = {"X-Api-Key": ADMIN_KEY}
@@ -44,18 +49,22 @@ def quiet_around(now: datetime, *, inside: bool) -> str:
 
 
 @pytest.fixture
+def no_quiet_hours(content_path: Path) -> None:
+    """No quiet hours in the file (the routes read the real time); tests that want them
+    inject them into their sender with a clock."""
+    text = content_path.read_text(encoding="utf-8")
+    content_path.write_text(text.replace('quiet_hours: "21:00-08:00"', 'quiet_hours: ""'))
+
+
+@pytest.fixture
 async def app(
     aiohttp_client: Any,
     clean_db: str,
     bot_settings: Callable[..., Settings],
     zalo: FakeZalo,
     fb: FakeGraph,
-    content_path: Path,
+    no_quiet_hours: None,
 ) -> AsyncIterator[Bot]:
-    """No quiet hours in the file (the routes read the real time); tests that want them
-    inject them into their sender with a clock."""
-    text = content_path.read_text(encoding="utf-8")
-    content_path.write_text(text.replace('quiet_hours: "21:00-08:00"', 'quiet_hours: ""'))
     settings = bot_settings(ADMIN_API_KEY=ADMIN_KEY, SCHEDULER_TICK_SECONDS=3600)
     async for value in _start(aiohttp_client, settings, zalo, fb):
         yield value

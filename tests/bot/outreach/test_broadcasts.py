@@ -149,7 +149,7 @@ async def test_two_workers_share_a_broadcast_without_overlap(app: Bot) -> None:
     for psid in psids:
         await fb_member(app, psid)
     clock = Clock(datetime.now(UTC))
-    w1, scheduler = sender_for(app, clock, worker="w1")
+    w1, _ = sender_for(app, clock, worker="w1")
     w2, _ = sender_for(app, clock, worker="w2")
     app.fb.delay_next(0.01, times=100)
     r = await app.client.post(URL, json=body(), headers=HEADERS)
