@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.backends.base import JobQueue
 from bot.content.store import ContentStore
+from bot.outreach.notices import Notices
 from bot.outreach.scheduler import SEND_JOB as BROADCAST_JOB
 from bot.outreach.scheduler import TICK_JOB, Scheduler
 from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
@@ -27,6 +28,7 @@ def register_jobs(
     retention_days: int,
     scheduler: Scheduler | None = None,
     scheduler_tick: float = 30.0,
+    notices: Notices | None = None,
 ) -> None:
     """`burst`: the handlers' turns (None when bursts do not hold them back);
     `retention_days`: webhook and outbox payloads are kept this long; `scheduler`: the
@@ -80,3 +82,11 @@ def register_jobs(
 
         queue.register(BROADCAST_JOB, send_broadcast, max_tries=3)
         queue.schedule(TICK_JOB, outreach_tick, every_seconds=scheduler_tick)
+    if notices is not None:
+        reminders = notices
+
+        async def voucher_expiring(ctx: dict[str, Any]) -> int:
+            """Daily: unused vouchers that expire within 3 days get a reminder (once)."""
+            return await reminders.expiring()
+
+        queue.schedule("voucher_expiring", voucher_expiring, every_seconds=24 * 3600)

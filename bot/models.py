@@ -178,3 +178,13 @@ class BroadcastRecipient(Model):
         unique_together = (("broadcast_id", "member_id"),)
         # claims walk a broadcast's pending rows; the weekly cap counts a member's sends
         indexes = (("broadcast_id", "status"), ("member_id", "purpose", "sent_at"))
+
+
+class OutreachCursor(Model):
+    """How far the notice scanner has read a ledger (last id, or last time as ISO text)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    value = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "outreach_cursor"

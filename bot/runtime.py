@@ -36,6 +36,7 @@ from bot.handlers import build_dispatcher
 from bot.handlers.services import Services
 from bot.jobs import register_jobs
 from bot.outreach.broadcasts import BroadcastSender
+from bot.outreach.notices import Notices
 from bot.outreach.scheduler import Scheduler
 from bot.pipeline.inbox import InboxProcessor
 from bot.pipeline.ingest.ingest import InboxIngest
@@ -127,7 +128,18 @@ class Runtime:
             batch=s.OUTREACH_CLAIM_BATCH,
             lease_seconds=s.OUTREACH_CLAIM_LEASE_SECONDS,
         )
-        self.scheduler = Scheduler(sender=self.broadcasts, queue=queue, clock=self.services.clock)
+        self.notices = Notices(
+            outbox=self.outbox,
+            content=lambda: self.content.current,
+            clock=self.services.clock,
+            channel_order=s.OUTREACH_CHANNEL_ORDER,
+        )
+        self.scheduler = Scheduler(
+            sender=self.broadcasts,
+            queue=queue,
+            clock=self.services.clock,
+            extra=[self.notices.scan],
+        )
         register_jobs(
             queue,
             inbox=self.inbox,
@@ -137,6 +149,7 @@ class Runtime:
             retention_days=s.MESSAGE_RETENTION_DAYS,
             scheduler=self.scheduler,
             scheduler_tick=s.SCHEDULER_TICK_SECONDS,
+            notices=self.notices,
         )
         self._db: list[Any] = []
         self._closing = False

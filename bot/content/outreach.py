@@ -45,6 +45,17 @@ class Outreach(_Strict):
         "Bạn đã ngừng nhận tin khuyến mãi từ {shop}. Nhắn NHẬN TIN để nhận lại bất cứ lúc nào."
     )
     opt_in_reply: Tpl() = "Bạn sẽ nhận tin khuyến mãi từ {shop}. Nhắn STOP để ngừng."
+    # Transactional notices (`update`): no offer wording (Messenger utility rules).
+    notice_points_earned: Tpl("points", "balance") = (
+        "{shop}: bạn vừa được cộng {points} điểm. Số điểm hiện có: {balance}."
+    )
+    notice_tier_changed: Tpl("tier") = "{shop}: hạng thành viên của bạn nay là {tier}."
+    notice_voucher_issued: Tpl("voucher_code", "voucher_value", "expires_at") = (
+        "{shop}: bạn có voucher {voucher_code} ({voucher_value}), hạn dùng {expires_at}."
+    )
+    notice_voucher_expiring: Tpl("voucher_code", "voucher_value", "expires_at") = (
+        "{shop}: voucher {voucher_code} ({voucher_value}) của bạn hết hạn vào {expires_at}."
+    )
 
     @field_validator("quiet_hours")
     @classmethod

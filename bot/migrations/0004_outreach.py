@@ -54,4 +54,12 @@ class Migration(migrations.Migration):
                 "indexes": (("broadcast_id", "status"), ("member_id", "purpose", "sent_at")),
             },
         ),
+        ops.CreateModel(
+            name="OutreachCursor",
+            fields=[
+                ("name", fields.CharField(max_length=64, primary_key=True)),
+                ("value", fields.CharField(max_length=64)),
+            ],
+            options={"table": "outreach_cursor"},
+        ),
     ]
