@@ -40,6 +40,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.content.outreach import TEMPLATE_VARS
 from bot.content.schema import Content
 from bot.content.templating import check_template
 from bot.contracts.channel import Channel
@@ -289,6 +290,47 @@ async def load_asks(
 
 
 # --- sending ----------------------------------------------------------------------------------
+def template_request(
+    content: Content,
+    name: str | None,
+    member: Member,
+    d: Decision,
+    *,
+    tracking: str,
+    **variables: Any,
+) -> tuple[str, dict[str, Any]] | None:
+    """The Zalo ZBS call (method, payload) for a template route, from the `zns:` mapping;
+    None for the other routes."""
+    if d.route not in ("zalo_zbs_uid", "zalo_zbs_phone") or not name:
+        return None
+    spec = content.zns.templates.get(name)
+    if spec is None:
+        return None
+    values: dict[str, Any] = dict.fromkeys(TEMPLATE_VARS, "")
+    values.update(
+        name=member.name or content.texts.fallback_name,
+        points=member.points_balance,
+        balance=member.points_balance,
+        tier=member.tier,
+    )
+    values.update(variables)
+    data = {key: content.render(value, **values) for key, value in spec.params.items()}
+    if d.route == "zalo_zbs_uid" and d.user_id:
+        return "template/uid", {
+            "user_id": d.user_id,
+            "template_id": spec.template_id,
+            "template_data": data,
+        }
+    if not member.phone:
+        return None
+    return "template/phone", {
+        "phone": member.phone,
+        "template_id": spec.template_id,
+        "template_data": data,
+        "tracking_id": tracking[:48],
+    }
+
+
 class Pace:
     """A token bucket: at most `rate` calls per second, spread evenly."""
 
@@ -461,8 +503,12 @@ class BroadcastSender:
         result: SendResult,
     ) -> None:
         channel = self.channels.get(d.channel or "")
-        if channel is None or d.user_id is None or d.route not in ("zalo_cs", "messenger"):
-            # ZBS templates and utility templates are not wired to broadcasts yet.
+        template = template_request(
+            content, row.message.get("zns_template"), member, d, tracking=f"b{row.id}r{rid}"
+        )
+        wired = d.route in ("zalo_cs", "messenger") and d.user_id is not None
+        if channel is None or not (wired or template is not None):
+            # Messenger utility templates are not wired to broadcasts yet.
             await BroadcastRecipient.filter(id=rid, status="claimed").update(
                 status="skipped", reason="no_channel", channel=d.channel
             )
@@ -473,20 +519,27 @@ class BroadcastSender:
         )
         if not went:  # cancelled meanwhile
             return
-        text = content.render(
-            row.message["text"],
-            name=member.name or "",
-            points=member.points_balance,
-            tier=member.tier,
-        )
-        messages: list[OutboundMessage] = [Text(text=text, promotional=row.purpose == "promotion")]
-        if row.message.get("image"):
-            messages.insert(0, Image(url=row.message["image"]))
-        requests = channel.render(messages, user_id=d.user_id, reply_to=None)
+        if template is not None:
+            calls = [template]
+        else:
+            text = content.render(
+                row.message["text"],
+                name=member.name or "",
+                points=member.points_balance,
+                tier=member.tier,
+            )
+            messages: list[OutboundMessage] = [
+                Text(text=text, promotional=row.purpose == "promotion")
+            ]
+            if row.message.get("image"):
+                messages.insert(0, Image(url=row.message["image"]))
+            rendered = channel.render(messages, user_id=d.user_id or "", reply_to=None)
+            calls = [(req.method, req.payload) for req in rendered]
         platform_id: str | None = None
+        user_id = d.user_id or f"member:{member.id}"
         try:
-            for req in requests:
-                platform_id = await self.deliver(channel, row, d.user_id, req.method, req.payload)
+            for method, payload in calls:
+                platform_id = await self.deliver(channel, row, user_id, method, payload)
         except PermanentDeliveryError as exc:
             await BroadcastRecipient.filter(id=rid).update(
                 status="failed", reason=exc.reason[:255]

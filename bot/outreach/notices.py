@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.content.schema import Content
 from bot.core.messages import Text
 from bot.models import OutreachCursor, SkippedSend
-from bot.outreach.broadcasts import load_asks
+from bot.outreach.broadcasts import load_asks, template_request
 from bot.outreach.policy import Decision, decide, rules_from
 from bot.pipeline.outbox import Outbox
 from games.config import VoucherSpec
@@ -46,15 +47,30 @@ class Notices:
         self.clock = clock
         self.channel_order = tuple(channel_order)
 
-    async def notify(self, member_id: int, kind: str, text: str, ref: str) -> Decision:
-        """Decide and queue one notice; `ref` (the ledger row) makes it once only."""
+    async def notify(
+        self, member_id: int, kind: str, text: str, ref: str, **variables: Any
+    ) -> Decision:
+        """Decide and queue one notice; `ref` (the ledger row) makes it once only;
+        `variables` fill the `zns:` template's parameters when it goes as a ZBS template."""
         content = self.content()
         now = self.clock()
         asks = await load_asks([member_id], "update", kind, content, now)
         if member_id not in asks:
             return Decision(reason="no_channel", detail="no such member")
-        _, ask = asks[member_id]
+        member, ask = asks[member_id]
         d = decide(ask, rules_from(content.outreach, self.channel_order), now)
+        template = template_request(content, kind, member, d, tracking=ref, **variables)
+        if template is not None and d.channel:
+            method, payload = template
+            await self.outbox.queue_request(
+                d.channel,
+                d.user_id or f"member:{member_id}",
+                method,
+                payload,
+                dedupe_key=f"notice:{ref}:0",
+                purpose="update",
+            )
+            return d
         if d.route in ("zalo_cs", "messenger") and d.channel and d.user_id:
             await self.outbox.queue_messages(
                 d.channel,
@@ -91,7 +107,14 @@ class Notices:
                 points=row.amount,
                 balance=row.balance_after,
             )
-            await self.notify(row.member_id, "points_earned", text, f"points:{row.id}")  # type: ignore[attr-defined]
+            await self.notify(
+                row.member_id,  # type: ignore[attr-defined]
+                "points_earned",
+                text,
+                f"points:{row.id}",
+                points=row.amount,
+                balance=row.balance_after,
+            )
         if rows:
             await _save("points", str(rows[-1].id))
         return len(rows)
@@ -105,7 +128,13 @@ class Notices:
             if (v.source_ref or "").startswith(CHAT_SOURCES):
                 continue
             text = voucher_text(content, content.outreach.notice_voucher_issued, v)
-            await self.notify(v.member_id, "voucher_issued", text, f"voucher:{v.id}")  # type: ignore[attr-defined]
+            await self.notify(
+                v.member_id,  # type: ignore[attr-defined]
+                "voucher_issued",
+                text,
+                f"voucher:{v.id}",
+                **voucher_vars(content, v),
+            )
             sent += 1
         if rows:
             await _save("vouchers", str(rows[-1].id))
@@ -125,7 +154,9 @@ class Notices:
                 continue
             text = content.render(content.outreach.notice_tier_changed, tier=m.tier)
             stamp = m.tier_updated_at.isoformat()
-            await self.notify(m.id, "tier_changed", text, f"tier:{m.id}:{m.tier}:{stamp}")
+            await self.notify(
+                m.id, "tier_changed", text, f"tier:{m.id}:{m.tier}:{stamp}", tier=m.tier
+            )
         if rows and rows[-1].tier_updated_at is not None:
             await _save("tiers", rows[-1].tier_updated_at.isoformat())
         return len(rows)
@@ -141,20 +172,28 @@ class Notices:
         ).order_by("id")
         for v in rows:
             text = voucher_text(content, content.outreach.notice_voucher_expiring, v)
-            await self.notify(v.member_id, "voucher_expiring", text, f"expiring:{v.id}")  # type: ignore[attr-defined]
+            await self.notify(
+                v.member_id,  # type: ignore[attr-defined]
+                "voucher_expiring",
+                text,
+                f"expiring:{v.id}",
+                **voucher_vars(content, v),
+            )
         return len(rows)
 
 
+def voucher_vars(content: Content, v: Voucher) -> dict[str, str]:
+    kind = "percent" if v.kind == "percent" else "amount"
+    spec = VoucherSpec(value=v.value, valid_days=1, kind=kind)
+    return {
+        "voucher_code": v.code,
+        "voucher_value": content.voucher_value(spec),
+        "expires_at": content.format_date(v.expires_at),
+    }
+
+
 def voucher_text(content: Content, template: str, v: Voucher) -> str:
-    spec = VoucherSpec(
-        value=v.value, valid_days=1, kind="percent" if v.kind == "percent" else "amount"
-    )
-    return content.render(
-        template,
-        voucher_code=v.code,
-        voucher_value=content.voucher_value(spec),
-        expires_at=content.format_date(v.expires_at),
-    )
+    return content.render(template, **voucher_vars(content, v))
 
 
 async def _max_id(model: type[PointsEntry] | type[Voucher]) -> int:

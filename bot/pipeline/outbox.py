@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -133,6 +134,40 @@ class Outbox:
             except Exception as exc:
                 log.warning("outbox %s stored, its send job not queued yet: %r", ids[0], exc)
         return ids
+
+    async def queue_request(
+        self,
+        channel_name: str,
+        user_id: str,
+        method: str,
+        payload: dict[str, Any],
+        *,
+        dedupe_key: str,
+        purpose: Purpose,
+    ) -> int | None:
+        """Store one already-built platform request (e.g. a Zalo ZBS template), once per
+        `dedupe_key`; None when it was stored before."""
+        channel = self._channels[channel_name]
+        try:
+            row = await OutboxMessage.create(
+                channel=channel_name,
+                account_id=channel.account_id,
+                user_id=user_id,
+                dedupe_key=dedupe_key,
+                method=method,
+                payload=payload,
+                promotional=purpose == "promotion",
+                purpose=purpose,
+            )
+        except IntegrityError:
+            return None
+        try:
+            await self._queue.enqueue(
+                SEND_JOB, channel_name, channel.account_id, user_id, job_id=f"outbox:{row.id}"
+            )
+        except Exception as exc:
+            log.warning("outbox %s stored, its send job not queued yet: %r", row.id, exc)
+        return int(row.id)
 
     async def send_job(self, channel_name: str, account_id: str, user_id: str) -> int:
         """The queue's job: a user whose sender runs elsewhere is tried again shortly."""

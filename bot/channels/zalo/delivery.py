@@ -36,6 +36,8 @@ from bot.channels.zalo.exceptions import (
     ZaloTransientError,
 )
 from bot.channels.zalo.methods.messages import SendMessage
+from bot.channels.zalo.methods.zns import SendTemplateByUid, SendZnsTemplate
+from bot.channels.zalo.types.results import SentMessage, ZnsResult
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.models import Contact, OutboxMessage
 
@@ -73,7 +75,32 @@ async def check_window(row: OutboxMessage) -> None:
         )
 
 
+TEMPLATE_BY_UID = "template/uid"
+TEMPLATE_BY_PHONE = "template/phone"
+
+
+async def deliver_template(client: ZaloClient, row: OutboxMessage) -> str | None:
+    """A ZBS template (by UID or by phone): outside the CS window by design, so no window
+    check; the platform's quota and night refusals come back as `outcome` says."""
+    try:
+        if row.method == TEMPLATE_BY_UID:
+            by_uid = SendTemplateByUid.model_validate(row.payload)
+            sent: SentMessage = await client(by_uid)
+            return sent.message_id
+        by_phone = SendZnsTemplate.model_validate(row.payload)
+        zns: ZnsResult = await client(by_phone)
+        return zns.msg_id
+    except ValidationError as exc:
+        raise PermanentDeliveryError(
+            f"invalid stored Zalo template: {exc.error_count()} errors"
+        ) from None
+    except ZaloError as exc:
+        raise outcome(exc, row) from None
+
+
 async def deliver(client: ZaloClient, kv: KeyValue, row: OutboxMessage) -> str | None:
+    if row.method in (TEMPLATE_BY_UID, TEMPLATE_BY_PHONE):
+        return await deliver_template(client, row)
     await check_window(row)
     payload = dict(row.payload)
     choices = payload.pop("choices", None)

@@ -53,7 +53,15 @@ def no_quiet_hours(content_path: Path) -> None:
     """No quiet hours in the file (the routes read the real time); tests that want them
     inject them into their sender with a clock."""
     text = content_path.read_text(encoding="utf-8")
-    content_path.write_text(text.replace('quiet_hours: "21:00-08:00"', 'quiet_hours: ""'))
+    text = text.replace('quiet_hours: "21:00-08:00"', 'quiet_hours: ""')
+    text = text.replace("  templates: {}", ZNS_TEMPLATES)
+    content_path.write_text(text)
+
+
+ZNS_TEMPLATES = """  templates:
+    points_earned: {template_id: "tpl-points", tag: 1, by_uid: true, params: {points: "{points}", balance: "{balance}"}}
+    voucher_expiring: {template_id: "tpl-expiring", tag: 1, params: {code: "{voucher_code}", until: "{expires_at}"}}
+    sale: {template_id: "tpl-sale", tag: 3, by_uid: true, params: {name: "{name}"}}"""
 
 
 @pytest.fixture
