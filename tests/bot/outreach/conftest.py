@@ -59,8 +59,11 @@ def no_quiet_hours(content_path: Path) -> None:
 
 
 ZNS_TEMPLATES = """  templates:
-    points_earned: {template_id: "tpl-points", tag: 1, by_uid: true, params: {points: "{points}", balance: "{balance}"}}
-    voucher_expiring: {template_id: "tpl-expiring", tag: 1, params: {code: "{voucher_code}", until: "{expires_at}"}}
+    points_earned:
+      {template_id: "tpl-points", tag: 1, by_uid: true,
+       params: {points: "{points}", balance: "{balance}"}}
+    voucher_expiring:
+      {template_id: "tpl-expiring", tag: 1, params: {code: "{voucher_code}", until: "{expires_at}"}}
     sale: {template_id: "tpl-sale", tag: 3, by_uid: true, params: {name: "{name}"}}"""
 
 
