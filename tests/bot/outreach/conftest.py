@@ -63,7 +63,8 @@ ZNS_TEMPLATES = """  templates:
       {template_id: "tpl-points", tag: 1, by_uid: true,
        params: {points: "{points}", balance: "{balance}"}}
     voucher_expiring:
-      {template_id: "tpl-expiring", tag: 1, params: {code: "{voucher_code}", until: "{expires_at}"}}
+      {template_id: "tpl-expiring", tag: 1,
+       params: {code: "{voucher_code}", until: "{expires_at}"}}
     sale: {template_id: "tpl-sale", tag: 3, by_uid: true, params: {name: "{name}"}}"""
 
 
