@@ -20,7 +20,7 @@ from bench.ingest import IngestBench, IngestConfig
 from bench.load import ensure_wrk
 from bench.report import print_report
 
-SECTIONS = ("ingest", "plays", "render")
+SECTIONS = ("ingest", "plays", "render", "outreach")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -66,7 +66,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "platform": platform.platform(),
         },
     }
-    pg = await _postgres(work) if only & {"ingest", "plays"} else None
+    pg = await _postgres(work) if only & {"ingest", "plays", "outreach"} else None
     try:
         if "render" in only:
             from bench.render import run_render
@@ -82,6 +82,17 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 sustained = args.sustained or (500 if args.quick else 2000)
                 _say(f"game plays on PostgreSQL: 60, 500 at once, {sustained} sustained")
                 results["plays"] = await run_plays(await pg.fresh(), sustained=sustained)
+        if "outreach" in only:
+            from bench.outreach import run_outreach
+
+            n = 5000 if args.quick else 20_000
+            if pg is None:
+                results["outreach"] = {
+                    "skipped": f"PostgreSQL not reachable at {procs.PG_ADMIN_URL}"
+                }
+            else:
+                _say(f"broadcast to {n} members at the fake Graph (30 ms, 500/s)")
+                results["outreach"] = await run_outreach(await pg.fresh(), members=n)
         if "ingest" in only:
             wrk = ensure_wrk()
             results["generator"] = "wrk" if wrk else "python"

@@ -514,8 +514,11 @@ class BroadcastSender:
             )
             result.skipped["no_channel"] += 1
             return
-        went = await BroadcastRecipient.filter(id=rid, status="claimed").update(
-            status="sending", channel=channel.name
+        went = await rawsql.execute(
+            "UPDATE broadcast_recipient SET status = 'sending', channel = ?"
+            " WHERE id = ? AND status = 'claimed'",
+            channel.name,
+            rid,
         )
         if not went:  # cancelled meanwhile
             return
@@ -561,8 +564,12 @@ class BroadcastSender:
             else:
                 result.failed += 1
             return
-        await BroadcastRecipient.filter(id=rid).update(
-            status="sent", sent_at=self.clock(), platform_message_id=platform_id
+        await rawsql.execute(
+            "UPDATE broadcast_recipient SET status = 'sent', sent_at = ?, platform_message_id = ?"
+            " WHERE id = ?",
+            self.clock(),
+            platform_id,
+            rid,
         )
         result.sent += 1
 
@@ -581,6 +588,7 @@ class BroadcastSender:
             purpose=row.purpose,
             attempts=0,
         )
+        stored.window_checked = True  # decided by the policy: not read again
         for attempt in range(1, MAX_TRIES + 1):
             await self.paces[channel.name].wait()
             try:

@@ -57,7 +57,12 @@ def choices_key(account_id: str, user_id: str) -> str:
 
 
 async def check_window(row: OutboxMessage) -> None:
-    """Raise PermanentDeliveryError when Zalo would refuse (or bill) this message."""
+    """Raise PermanentDeliveryError when Zalo would refuse (or bill) this message.
+
+    A broadcast's row (`window_checked`) was just decided by the delivery policy on the same
+    Contact row: not read again."""
+    if getattr(row, "window_checked", False):
+        return
     contact = await Contact.get_or_none(
         channel=row.channel, account_id=row.account_id, user_id=row.user_id
     )
