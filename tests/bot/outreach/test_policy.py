@@ -143,3 +143,26 @@ def test_rules_from_content() -> None:
     assert rules.quiet_hours == (time(22, 0), time(7, 30))
     assert rules.channel_order == ("messenger",)
     assert rules_from(Outreach(quiet_hours=""), ["zalo"]).quiet_hours is None
+
+
+def test_zns_section_is_validated() -> None:
+    from pydantic import ValidationError
+
+    from bot.content.outreach import Zns
+
+    ok = Zns.model_validate(
+        {
+            "templates": {
+                "points_earned": {"template_id": "1", "tag": 1, "params": {"p": "{points}"}}
+            }
+        }
+    )
+    assert ok.for_kind("points_earned") is not None
+    with pytest.raises(ValidationError, match="tag 3"):
+        Zns.model_validate({"templates": {"points_earned": {"template_id": "1", "tag": 3}}})
+    with pytest.raises(ValidationError, match="unknown placeholder"):
+        Zns.model_validate(
+            {"templates": {"sale": {"template_id": "1", "tag": 3, "params": {"p": "{pionts}"}}}}
+        )
+    with pytest.raises(ValidationError, match="quiet_hours"):
+        Outreach(quiet_hours="9pm-8am")
