@@ -59,13 +59,15 @@ from bot.outreach.policy import (
     in_quiet_hours,
     rules_from,
 )
-from loyalty import rawsql
+from games.config import VoucherSpec
+from loyalty import rawsql, vouchers
 from loyalty.models import Member
 
 log = logging.getLogger("bot.outreach.broadcasts")
 
 PURPOSES: tuple[Purpose, ...] = ("promotion", "update")
 PLACEHOLDERS = frozenset({"name", "shop", "points", "tier"})
+VOUCHER_PLACEHOLDERS = frozenset({"voucher_code", "voucher_value", "expires_at"})
 TEXT_MAX = 2000
 MAX_TRIES = 4
 RETRY_CAP = 30.0
@@ -93,9 +95,15 @@ class Spec:
     image: str | None = None
     send_at: datetime | None = None
     zns_template: str | None = None  # a `zns:` template name, for Zalo members out of window
+    voucher: dict[str, Any] | None = None  # a VoucherSpec: one voucher issued per recipient
 
     def message(self) -> dict[str, Any]:
-        return {"text": self.text, "image": self.image, "zns_template": self.zns_template}
+        return {
+            "text": self.text,
+            "image": self.image,
+            "zns_template": self.zns_template,
+            "voucher": self.voucher,
+        }
 
 
 def check(spec: Spec, content: Content) -> None:
@@ -106,7 +114,13 @@ def check(spec: Spec, content: Content) -> None:
         raise BroadcastError("unknown_segment", str(exc)) from None
     if spec.purpose not in PURPOSES:
         raise BroadcastError("invalid_purpose", "purpose must be promotion or update")
-    problem = check_template(spec.text, PLACEHOLDERS)
+    allowed = PLACEHOLDERS | (VOUCHER_PLACEHOLDERS if spec.voucher else frozenset())
+    if spec.voucher is not None:
+        try:
+            VoucherSpec.model_validate(spec.voucher)
+        except ValueError as exc:
+            raise BroadcastError("invalid_voucher", f"message.voucher: {exc}") from None
+    problem = check_template(spec.text, allowed)
     if problem:
         raise BroadcastError("invalid_message", f"message.text: {problem[0]} — {problem[1]}")
     if spec.zns_template and content.zns.templates.get(spec.zns_template) is None:
@@ -522,6 +536,7 @@ class BroadcastSender:
         )
         if not went:  # cancelled meanwhile
             return
+        extra = await self.voucher_for(row, member, content)
         if template is not None:
             calls = [template]
         else:
@@ -530,6 +545,7 @@ class BroadcastSender:
                 name=member.name or "",
                 points=member.points_balance,
                 tier=member.tier,
+                **extra,
             )
             messages: list[OutboundMessage] = [
                 Text(text=text, promotional=row.purpose == "promotion")
@@ -572,6 +588,24 @@ class BroadcastSender:
             rid,
         )
         result.sent += 1
+
+    async def voucher_for(
+        self, row: Broadcast, member: Member, content: Content
+    ) -> dict[str, str]:
+        """The recipient's own voucher when the broadcast gives one (once per member and
+        broadcast: `source_ref`), as placeholders."""
+        raw = row.message.get("voucher")
+        if not raw:
+            return {}
+        spec = VoucherSpec.model_validate(raw)
+        v = await vouchers.issue(
+            member, spec, source="broadcast", source_ref=f"broadcast:{row.id}:{member.id}"
+        )
+        return {
+            "voucher_code": v.code,
+            "voucher_value": content.voucher_value(spec),
+            "expires_at": content.format_date(v.expires_at),
+        }
 
     async def deliver(
         self, channel: Channel, row: Broadcast, user_id: str, method: str, payload: dict[str, Any]

@@ -29,7 +29,8 @@ from loyalty.models import Member, PointsEntry, Voucher
 log = logging.getLogger("bot.outreach.notices")
 
 EXPIRING_DAYS = 3
-CHAT_SOURCES = ("play:", "phone_capture:")  # vouchers the chat flow already announced
+# vouchers already announced by whoever issued them (the chat flows, a broadcast)
+CHAT_SOURCES = ("play:", "phone_capture:", "broadcast:")
 SCAN_LIMIT = 1000
 
 

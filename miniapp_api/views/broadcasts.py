@@ -8,7 +8,7 @@ Managers and owners may create and cancel; staff may read.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,7 @@ class MessageIn(_Strict):
     text: str = Field(min_length=1, max_length=bc.TEXT_MAX)
     image: str | None = Field(None, max_length=500, pattern=r"^https?://")
     zns_template: str | None = Field(None, max_length=40)
+    voucher: dict[str, Any] | None = None  # {value, valid_days, kind?, min_order?, title?}
 
 
 class BroadcastIn(_Strict):
@@ -97,6 +98,7 @@ def _spec(body: BroadcastIn) -> bc.Spec:
         image=body.message.image,
         send_at=send_at,
         zns_template=body.message.zns_template,
+        voucher=body.message.voucher,
     )
 
 
@@ -122,6 +124,7 @@ def _api_error(exc: bc.BroadcastError) -> ApiError:
             "invalid_purpose",
             "invalid_message",
             "unknown_template",
+            "invalid_voucher",
             "invalid_send_at",
         ),
     },

@@ -178,3 +178,31 @@ async def test_platform_errors_are_recorded(app: Bot) -> None:
     statuses = sorted((r.status, (r.reason or "")[:30]) for r in rows.values())
     assert statuses[0][0] == "failed" and "24-hour window" in statuses[0][1]
     assert statuses[1] == ("sent", "")
+
+
+async def test_a_voucher_per_recipient(app: Bot) -> None:
+    await fb_member(app, "p1")
+    await fb_member(app, "p2")
+    voucher = {"value": 20000, "valid_days": 7}
+    text = "Tặng bạn {voucher_code} ({voucher_value}) đến {expires_at}"
+    r = await app.client.post(URL, json=body(message={"text": text}), headers=HEADERS)
+    assert (r.status, (await r.json())["code"]) == (422, "invalid_message")  # no voucher given
+    bad = {"text": text, "voucher": {"value": 0, "valid_days": 7}}
+    r = await app.client.post(URL, json=body(message=bad), headers=HEADERS)
+    assert (r.status, (await r.json())["code"]) == (422, "invalid_voucher")
+    r = await app.client.post(
+        URL, json=body(message={"text": text, "voucher": voucher}), headers=HEADERS
+    )
+    bid = (await r.json())["id"]
+    sender, _ = sender_for(app, Clock(datetime.now(UTC)))
+    await sender.run(bid)
+    codes = set()
+    for psid in ("p1", "p2"):
+        (sent,) = app.fb.texts(psid)
+        assert "20.000" in sent
+        codes.add(sent.split()[2])
+    assert len(codes) == 2  # one voucher each
+    from loyalty.models import Voucher
+
+    issued = await Voucher.filter(source="broadcast").values_list("code", flat=True)
+    assert set(issued) == codes
