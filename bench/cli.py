@@ -21,7 +21,7 @@ from bench.ingest import IngestBench, IngestConfig
 from bench.load import ensure_wrk
 from bench.report import print_report
 
-SECTIONS = ("ingest", "plays", "render", "reports", "e2e")
+SECTIONS = ("ingest", "plays", "render", "reports", "e2e", "outreach")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -67,7 +67,9 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "platform": platform.platform(),
         },
     }
-    pg = await _postgres(work) if only & {"ingest", "plays", "reports", "e2e"} else None
+    pg = (
+        await _postgres(work) if only & {"ingest", "plays", "reports", "e2e", "outreach"} else None
+    )
     try:
         if "e2e" in only:
             from bench.e2e import run_e2e
@@ -119,6 +121,17 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     orders=1_000_000 // scale,
                     plays=500_000 // scale,
                 )
+        if "outreach" in only:
+            from bench.outreach import run_outreach
+
+            n = 5000 if args.quick else 20_000
+            if pg is None:
+                results["outreach"] = {
+                    "skipped": f"PostgreSQL not reachable at {procs.PG_ADMIN_URL}"
+                }
+            else:
+                _say(f"broadcast to {n} members at the fake Graph (30 ms, 500/s)")
+                results["outreach"] = await run_outreach(await pg.fresh(), members=n)
         if "ingest" in only:
             wrk = ensure_wrk()
             results["generator"] = "wrk" if wrk else "python"

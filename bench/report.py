@@ -121,6 +121,37 @@ def checks(results: dict[str, Any]) -> list[Check]:
         )
     out += report_checks(results.get("reports") or {})
     out += e2e_checks(results.get("e2e") or {})
+    outreach = results.get("outreach") or {}
+    if isinstance(outreach.get("skipped"), str):
+        out.append(Check("broadcast", "run", outreach["skipped"], None))
+    elif outreach:
+        out += [
+            Check(
+                f"broadcast to {outreach['members']} members: rate / limit",
+                ">= 0.9",
+                f"{outreach['rate']:.0f}/s of {outreach['limit']:.0f}/s = "
+                f"{outreach['rate_vs_limit']:.2f} (baseline {outreach['baseline_rate']:.0f}/s)",
+                outreach["rate_vs_limit"] >= 0.9,
+            ),
+            Check(
+                "broadcast: duplicates at the fake",
+                "0",
+                str(outreach["duplicates"]),
+                outreach["duplicates"] == 0,
+            ),
+            Check(
+                "broadcast: statements per recipient",
+                "<= 3",
+                f"{outreach['statements_per_recipient']:.2f}",
+                outreach["statements_per_recipient"] <= 3,
+            ),
+            Check(
+                "broadcast: peak RSS (sender + fake)",
+                "< 250 MB",
+                f"{outreach['peak_rss_mb']:.0f} MB",
+                outreach["peak_rss_mb"] < 250,
+            ),
+        ]
     render = results.get("render") or {}
     if render:
         out.append(

@@ -9,6 +9,9 @@ from typing import Any
 
 from bot.backends.base import JobQueue
 from bot.content.store import ContentStore
+from bot.outreach.notices import Notices
+from bot.outreach.scheduler import SEND_JOB as BROADCAST_JOB
+from bot.outreach.scheduler import TICK_JOB, Scheduler
 from bot.pipeline.inbox import DRAIN_JOB, PROCESS_JOB, InboxProcessor
 from bot.pipeline.outbox import SEND_JOB, Outbox
 from bot.pipeline.priority import HandlerTurns
@@ -25,9 +28,13 @@ def register_jobs(
     content: ContentStore,
     retention_days: int,
     segment_refresh_minutes: int,
+    scheduler: Scheduler | None = None,
+    scheduler_tick: float = 30.0,
+    notices: Notices | None = None,
 ) -> None:
     """`burst`: the handlers' turns (None when bursts do not hold them back);
-    `retention_days`: webhook and outbox payloads are kept this long."""
+    `retention_days`: webhook and outbox payloads are kept this long; `scheduler`: the
+    outreach loop (broadcasts), run every `scheduler_tick` seconds."""
 
     async def process_inbox(
         ctx: dict[str, Any], channel: str, account_id: str, user_id: str
@@ -77,3 +84,22 @@ def register_jobs(
     queue.schedule(
         "refresh_segments", refresh_segments, every_seconds=segment_refresh_minutes * 60
     )
+    if scheduler is not None:
+        outreach = scheduler
+
+        async def outreach_tick(ctx: dict[str, Any]) -> int:
+            return await outreach.tick()
+
+        async def send_broadcast(ctx: dict[str, Any], broadcast_id: int) -> int:
+            return await outreach.send(broadcast_id)
+
+        queue.register(BROADCAST_JOB, send_broadcast, max_tries=3)
+        queue.schedule(TICK_JOB, outreach_tick, every_seconds=scheduler_tick)
+    if notices is not None:
+        reminders = notices
+
+        async def voucher_expiring(ctx: dict[str, Any]) -> int:
+            """Daily: unused vouchers that expire within 3 days get a reminder (once)."""
+            return await reminders.expiring()
+
+        queue.schedule("voucher_expiring", voucher_expiring, every_seconds=24 * 3600)

@@ -50,6 +50,9 @@ class OutboxMessage(Model):
     method = fields.CharField(max_length=64)
     payload: dict[str, Any] = fields.JSONField()
     promotional = fields.BooleanField(default=False)
+    # reply | update | promotion (`bot.contracts.outbound.Purpose`): what the delivery rules
+    # (`bot.outreach.policy`) and the channels' window checks go by.
+    purpose = fields.CharField(max_length=16, default="reply")
     status = fields.CharField(max_length=16, default="pending", db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
@@ -125,3 +128,63 @@ class SkippedSend(Model):
 
     class Meta:
         table = "skipped_send"
+
+
+class Broadcast(Model):
+    """A message to a segment, sent now or at `send_at` (`bot.outreach.broadcasts`).
+
+    status: scheduled (waits for `send_at`), waiting (held by quiet hours), sending, done,
+    cancelled. `audience` is frozen (one `BroadcastRecipient` per member) when sending starts.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    segment = fields.CharField(max_length=64)
+    purpose = fields.CharField(max_length=16)
+    message: dict[str, Any] = fields.JSONField()
+    status = fields.CharField(max_length=16, default="scheduled", db_index=True)
+    send_at = fields.DatetimeField(null=True)
+    idempotency_key = fields.CharField(max_length=191, null=True, unique=True)
+    audience = fields.IntField(null=True)
+    frozen_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "broadcast"
+
+
+class BroadcastRecipient(Model):
+    """One member of a broadcast's frozen audience: claimed before the send, exactly once.
+
+    status: pending → claimed (a worker took it) → sending (the platform call is under way)
+    → sent | failed | skipped. `reason` says why (a policy reason or the platform's).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    broadcast_id = fields.BigIntField()
+    member_id = fields.BigIntField()
+    status = fields.CharField(max_length=16, default="pending")
+    reason = fields.CharField(max_length=255, null=True)
+    channel = fields.CharField(max_length=16, null=True)
+    purpose = fields.CharField(max_length=16, default="promotion")
+    claimed_by = fields.CharField(max_length=64, null=True)
+    claimed_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    platform_message_id = fields.CharField(max_length=128, null=True)
+
+    class Meta:
+        table = "broadcast_recipient"
+        unique_together = (("broadcast_id", "member_id"),)
+        # claims walk a broadcast's pending rows; the weekly cap counts a member's sends
+        indexes = (("broadcast_id", "status"), ("member_id", "purpose", "sent_at"))
+
+
+class OutreachCursor(Model):
+    """How far the notice scanner has read a ledger (last id, or last time as ISO text)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    value = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "outreach_cursor"

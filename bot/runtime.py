@@ -36,6 +36,9 @@ from bot.db import close_db, init_db
 from bot.handlers import build_dispatcher
 from bot.handlers.services import Services
 from bot.jobs import register_jobs
+from bot.outreach.broadcasts import BroadcastSender
+from bot.outreach.notices import Notices
+from bot.outreach.scheduler import Scheduler
 from bot.pipeline.inbox import InboxProcessor
 from bot.pipeline.ingest.ingest import InboxIngest
 from bot.pipeline.modes import Mode, build_consumer, build_ingest
@@ -116,6 +119,28 @@ class Runtime:
             self.ingest = build_ingest(
                 self.mode, queue=queue, kv=kv, consumer=self.consumer, writer_process=True
             )
+        self.broadcasts = BroadcastSender(
+            channels=self.channels,
+            content=lambda: self.content.current,
+            clock=self.services.clock,
+            channel_order=s.OUTREACH_CHANNEL_ORDER,
+            rates={"zalo": s.OUTREACH_RATE_ZALO, "messenger": s.OUTREACH_RATE_MESSENGER},
+            concurrency=s.OUTREACH_CONCURRENCY,
+            batch=s.OUTREACH_CLAIM_BATCH,
+            lease_seconds=s.OUTREACH_CLAIM_LEASE_SECONDS,
+        )
+        self.notices = Notices(
+            outbox=self.outbox,
+            content=lambda: self.content.current,
+            clock=self.services.clock,
+            channel_order=s.OUTREACH_CHANNEL_ORDER,
+        )
+        self.scheduler = Scheduler(
+            sender=self.broadcasts,
+            queue=queue,
+            clock=self.services.clock,
+            extra=[self.notices.scan],
+        )
         register_jobs(
             queue,
             inbox=self.inbox,
@@ -124,6 +149,9 @@ class Runtime:
             content=self.content,
             retention_days=s.MESSAGE_RETENTION_DAYS,
             segment_refresh_minutes=s.SEGMENT_REFRESH_MINUTES,
+            scheduler=self.scheduler,
+            scheduler_tick=s.SCHEDULER_TICK_SECONDS,
+            notices=self.notices,
         )
         self.redis_watch: RestartWatch | None = None
         if self.consumes and self.backends.redis is not None:

@@ -131,6 +131,21 @@ class Settings(BaseSettings):
     # the scheduler (`bot.retention.purge_expired`).
     MESSAGE_RETENTION_DAYS: int = Field(90, ge=1, le=3650)
 
+    # --- outreach (bot/outreach) --------------------------------------------------------
+    # How often scheduled and held broadcasts and the daily jobs are looked for.
+    SCHEDULER_TICK_SECONDS: float = Field(30.0, gt=0, le=3600)
+    # A member with several identities gets one message, on the first channel allowed now.
+    OUTREACH_CHANNEL_ORDER: Annotated[list[str], NoDecode] = ["zalo", "messenger"]
+    # Broadcast sends per second per channel and worker (Zalo: 4,000 req/min per app;
+    # Messenger: 300 calls/s per Page, zalo.md §2.4, messenger.md §2): safe margins.
+    OUTREACH_RATE_ZALO: float = Field(50.0, gt=0, le=10_000)
+    OUTREACH_RATE_MESSENGER: float = Field(100.0, gt=0, le=10_000)
+    # Concurrent platform calls per broadcast worker, and recipients claimed at a time.
+    OUTREACH_CONCURRENCY: int = Field(32, ge=1, le=1000)
+    OUTREACH_CLAIM_BATCH: int = Field(200, ge=1, le=5000)
+    # A recipient claimed longer than this by a worker that died is looked at again.
+    OUTREACH_CLAIM_LEASE_SECONDS: float = Field(120.0, ge=5)
+
     # --- sandbox ------------------------------------------------------------------------
     # None = automatic: on while any channel has no credentials.
     SANDBOX_ENABLED: bool | None = None
@@ -141,6 +156,15 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("OUTREACH_CHANNEL_ORDER", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and not set(value) <= {"zalo", "messenger"}:
+            raise ValueError("OUTREACH_CHANNEL_ORDER: channels are zalo and messenger")
         return value
 
     @field_validator("ADMIN_API_KEYS", mode="before")

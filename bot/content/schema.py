@@ -18,6 +18,7 @@ from bot.content.actions import ActionField
 from bot.content.crossref import cross_problems, find_asset
 from bot.content.errors import invalid
 from bot.content.keywords import find_keyword
+from bot.content.outreach import Outreach, Zns
 from bot.content.templating import render_text
 from bot.content.texts import BUTTON_MAX, Placeholders, Texts, Tpl
 from games.config import HEX_COLOR, SLUG, Game, VoucherSpec
@@ -144,6 +145,8 @@ class Content(_Strict):
     rfm: RfmConfig = RfmConfig()
     segments: list[SegmentDef] = Field(default_factory=list, max_length=200)
     texts: Texts
+    outreach: Outreach = Outreach()
+    zns: Zns = Zns()
 
     _path: Path | None = PrivateAttr(None)
     _digest: str = PrivateAttr("")

@@ -4,6 +4,7 @@
 
 1. `extra_routers` (tests and tools go ahead of the product)
 2. welcome: follow / Get Started, unfollow
+   optout: the opt-out / opt-in chat words (`stop`, `dừng`, `hủy nhận tin`, `nhận tin`)
 3. phone: shared numbers, and typed numbers while waiting for one (FSM states come early)
 4. actions: payloads and typed commands that are action strings (`card`, `#card`, …)
 5. keywords: the content file's `keywords:`
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from bot.backends.base import FSMStorage, LockManager
 from bot.core.dispatcher import Dispatcher
 from bot.core.router import Router
-from bot.handlers import actions, default_reply, keywords, phone, welcome
+from bot.handlers import actions, default_reply, keywords, optout, phone, welcome
 from bot.handlers.errors import on_error
 from bot.handlers.services import Services
 
@@ -78,6 +79,7 @@ def build_dispatcher(
         dp.include_router(router)
     dp.include_routers(
         welcome.make_router(),
+        optout.make_router(),
         phone.make_router(),
         actions.make_router(),
         keywords.make_router(),

@@ -17,12 +17,14 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from bot.backends.base import JobQueue, LockManager, LockTimeout
 from bot.contracts.channel import Channel
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.contracts.outbound import Purpose
 from bot.core.messages import OutboundMessage
 from bot.models import Contact, OutboxMessage, SkippedSend
 
@@ -93,8 +95,12 @@ class Outbox:
         *,
         reply_to: str | None = None,
         dedupe_prefix: str | None = None,
+        purpose: Purpose = "reply",
     ) -> list[int]:
         """Render and store messages for one user, then make sure a sender job will run.
+
+        `purpose` (reply, update, promotion) travels with each row: the channels' window
+        checks go by it (a promotion is held to stricter rules than a reply).
 
         With `dedupe_prefix` (e.g. the inbox row and reply number) a re-run of the same
         handler after a crash stores nothing twice. Once the rows are stored, the messages
@@ -114,7 +120,8 @@ class Outbox:
                     dedupe_key=key,
                     method=req.method,
                     payload=req.payload,
-                    promotional=req.promotional,
+                    promotional=req.promotional or purpose == "promotion",
+                    purpose="promotion" if req.promotional else purpose,
                 )
             except IntegrityError:
                 continue
@@ -127,6 +134,40 @@ class Outbox:
             except Exception as exc:
                 log.warning("outbox %s stored, its send job not queued yet: %r", ids[0], exc)
         return ids
+
+    async def queue_request(
+        self,
+        channel_name: str,
+        user_id: str,
+        method: str,
+        payload: dict[str, Any],
+        *,
+        dedupe_key: str,
+        purpose: Purpose,
+    ) -> int | None:
+        """Store one already-built platform request (e.g. a Zalo ZBS template), once per
+        `dedupe_key`; None when it was stored before."""
+        channel = self._channels[channel_name]
+        try:
+            row = await OutboxMessage.create(
+                channel=channel_name,
+                account_id=channel.account_id,
+                user_id=user_id,
+                dedupe_key=dedupe_key,
+                method=method,
+                payload=payload,
+                promotional=purpose == "promotion",
+                purpose=purpose,
+            )
+        except IntegrityError:
+            return None
+        try:
+            await self._queue.enqueue(
+                SEND_JOB, channel_name, channel.account_id, user_id, job_id=f"outbox:{row.id}"
+            )
+        except Exception as exc:
+            log.warning("outbox %s stored, its send job not queued yet: %r", row.id, exc)
+        return int(row.id)
 
     async def send_job(self, channel_name: str, account_id: str, user_id: str) -> int:
         """The queue's job: a user whose sender runs elsewhere is tried again shortly."""

@@ -1,5 +1,18 @@
 """The API's view modules; importing this package registers every route, in this order."""
 
-from miniapp_api.views import member, games, admin, segments, privacy, audit, promotions, reports  # noqa: I001 - the order is the docs' order
+# isort: off - the order is the docs' order
+from miniapp_api.views import member, games, admin, segments, privacy, audit  # noqa: I001
+from miniapp_api.views import broadcasts, promotions, reports
+# isort: on
 
-__all__ = ["admin", "audit", "games", "member", "privacy", "promotions", "reports", "segments"]
+__all__ = [
+    "admin",
+    "audit",
+    "broadcasts",
+    "games",
+    "member",
+    "privacy",
+    "promotions",
+    "reports",
+    "segments",
+]

@@ -126,17 +126,20 @@ class MessengerChannel(Channel):
     async def deliver(self, row: OutboxMessage) -> str | None:
         if row.platform_message_id:
             return row.platform_message_id  # an echo proved an earlier try went through
-        contact = await Contact.get_or_none(
-            channel="messenger", account_id=row.account_id, user_id=row.user_id
-        )
-        refusal = window_refusal(
-            row.payload,
-            promotional=row.promotional,
-            last_inbound_at=contact.last_inbound_at if contact else None,
-            now=datetime.now(UTC),
-        )
-        if refusal is not None:
-            raise PermanentDeliveryError(refusal)
+        # A broadcast's row was just decided by the delivery policy on the same Contact row
+        # (`bot.outreach.policy`): reading it again would cost a statement per recipient.
+        if not getattr(row, "window_checked", False):
+            contact = await Contact.get_or_none(
+                channel="messenger", account_id=row.account_id, user_id=row.user_id
+            )
+            refusal = window_refusal(
+                row.payload,
+                promotional=row.promotional,
+                last_inbound_at=contact.last_inbound_at if contact else None,
+                now=datetime.now(UTC),
+            )
+            if refusal is not None:
+                raise PermanentDeliveryError(refusal)
         method = method_from_payload(row.payload)
         if isinstance(method, SendMessage) and "metadata" not in method.message:
             message = {**method.message, "metadata": f"{METADATA_PREFIX}{row.id}"}

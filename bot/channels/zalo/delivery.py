@@ -28,6 +28,7 @@ from bot.channels.zalo.exceptions import (
     ZaloHTTPError,
     ZaloNetworkError,
     ZaloNightError,
+    ZaloQuotaError,
     ZaloRecipientError,
     ZaloSetupError,
     ZaloTokenError,
@@ -35,6 +36,8 @@ from bot.channels.zalo.exceptions import (
     ZaloTransientError,
 )
 from bot.channels.zalo.methods.messages import SendMessage
+from bot.channels.zalo.methods.zns import SendTemplateByUid, SendZnsTemplate
+from bot.channels.zalo.types.results import SentMessage, ZnsResult
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.models import Contact, OutboxMessage
 
@@ -45,6 +48,8 @@ FREE_WINDOW = timedelta(hours=48)
 CHOICES_TTL = 24 * 3600.0
 TOKEN_RETRY = 300.0  # a re-grant needs a human: no point hammering
 SETUP_RETRY = 600.0
+QUOTA_PREFIX = "platform_quota: "  # read by bot.outreach.broadcasts (never retried blindly)
+NIGHT_PREFIX = "night: "  # a night block: held until the morning
 
 
 def choices_key(account_id: str, user_id: str) -> str:
@@ -52,7 +57,12 @@ def choices_key(account_id: str, user_id: str) -> str:
 
 
 async def check_window(row: OutboxMessage) -> None:
-    """Raise PermanentDeliveryError when Zalo would refuse (or bill) this message."""
+    """Raise PermanentDeliveryError when Zalo would refuse (or bill) this message.
+
+    A broadcast's row (`window_checked`) was just decided by the delivery policy on the same
+    Contact row: not read again."""
+    if getattr(row, "window_checked", False):
+        return
     contact = await Contact.get_or_none(
         channel=row.channel, account_id=row.account_id, user_id=row.user_id
     )
@@ -70,7 +80,32 @@ async def check_window(row: OutboxMessage) -> None:
         )
 
 
+TEMPLATE_BY_UID = "template/uid"
+TEMPLATE_BY_PHONE = "template/phone"
+
+
+async def deliver_template(client: ZaloClient, row: OutboxMessage) -> str | None:
+    """A ZBS template (by UID or by phone): outside the CS window by design, so no window
+    check; the platform's quota and night refusals come back as `outcome` says."""
+    try:
+        if row.method == TEMPLATE_BY_UID:
+            by_uid = SendTemplateByUid.model_validate(row.payload)
+            sent: SentMessage = await client(by_uid)
+            return sent.message_id
+        by_phone = SendZnsTemplate.model_validate(row.payload)
+        zns: ZnsResult = await client(by_phone)
+        return zns.msg_id
+    except ValidationError as exc:
+        raise PermanentDeliveryError(
+            f"invalid stored Zalo template: {exc.error_count()} errors"
+        ) from None
+    except ZaloError as exc:
+        raise outcome(exc, row) from None
+
+
 async def deliver(client: ZaloClient, kv: KeyValue, row: OutboxMessage) -> str | None:
+    if row.method in (TEMPLATE_BY_UID, TEMPLATE_BY_PHONE):
+        return await deliver_template(client, row)
     await check_window(row)
     payload = dict(row.payload)
     choices = payload.pop("choices", None)
@@ -108,8 +143,10 @@ def outcome(exc: ZaloError, row: OutboxMessage) -> Exception:
     """The pipeline exception for a Zalo failure."""
     if isinstance(exc, ZaloRecipientError):
         return PermanentDeliveryError(exc.reason, unreachable=True)
-    if isinstance(exc, ZaloNightError):
-        return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloNightError):  # the prefix tells broadcasts to hold, not retry
+        return TransientDeliveryError(NIGHT_PREFIX + exc.reason, retry_after=exc.retry_after)
+    if isinstance(exc, ZaloQuotaError):  # recorded as platform_quota by broadcasts
+        return TransientDeliveryError(QUOTA_PREFIX + exc.reason, retry_after=exc.retry_after)
     if isinstance(exc, ZaloTransientError):
         return TransientDeliveryError(exc.reason, retry_after=exc.retry_after)
     if isinstance(exc, ZaloNetworkError):

@@ -178,6 +178,12 @@ OPENAPI_CODES: dict[int, type[ZaloAPIError]] = {
     -321: ZaloSetupError,
     -211: ZaloQuotaError,
     -218: ZaloQuotaError,
+    # ZBS by UID (/v3.0/oa/message/template) reports the ZNS quota codes (outreach.md §2)
+    -144: ZaloQuotaError,
+    -1441: ZaloQuotaError,
+    -1471: ZaloQuotaError,
+    -147: ZaloQuotaError,
+    -133: ZaloNightError,
     -240: ZaloRejectedError,
     -248: ZaloRejectedError,
 }

@@ -86,6 +86,8 @@ class FakeZalo:
         self.miniapp_tokens: dict[str, dict[str, Any]] = {}  # token -> {id, name, picture}
         self.phone_codes: dict[str, PhoneCode] = {}
         self.templates: dict[str, dict[str, int | None]] = {}  # id -> param -> max length
+        # Templates approved on or after 2025-12-10 may also go by UID (outreach.md §2).
+        self.uid_templates: set[str] = set()
         self.zns_sent: list[ZnsMessage] = []
         self.zns_daily_quota = zns_daily_quota
         self.faults: list[Fault] = []
@@ -251,8 +253,17 @@ class FakeZalo:
         return code
 
     # --- ZNS --------------------------------------------------------------------------------
-    def add_template(self, template_id: str, params: Iterable[str] | Mapping[str, int]) -> None:
-        """Register an approved template; a mapping gives each param's max length (-1121)."""
+    def add_template(
+        self,
+        template_id: str,
+        params: Iterable[str] | Mapping[str, int],
+        *,
+        by_uid: bool = False,
+    ) -> None:
+        """Register an approved template; a mapping gives each param's max length (-1121);
+        `by_uid`: also sendable by Zalo user id."""
+        if by_uid:
+            self.uid_templates.add(template_id)
         if isinstance(params, Mapping):
             self.templates[template_id] = dict(params)
         else:

@@ -124,13 +124,14 @@ class SentMessage:
 
 @dataclass(slots=True)
 class ZnsMessage:
-    phone: str
+    phone: str | None
     template_id: str
     template_data: dict[str, Any]
     tracking_id: str | None
     msg_id: str
     sent_time: int
     mode: str | None
+    user_id: str | None = None  # ZBS by UID (`/v3.0/oa/message/template`)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tests.fakes.zalo.state import (
+    E_NOT_FOLLOWER,
     E_PARAM,
     E_ZNS_PARAM_LONG,
     E_ZNS_PARAM_MISSING,
@@ -42,7 +43,57 @@ class Zns:
         self.fake = fake
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/message/template", self.send)]
+        return [
+            web.post("/message/template", self.send),
+            web.post("/v3.0/oa/message/template", self.send_by_uid),
+        ]
+
+    async def send_by_uid(self, request: web.Request) -> web.Response:
+        """ZBS by UID: the OA token, a known user, a template approved for UID, its params,
+        the same daily quota. No tracking_id; answers `message_id` and the quota."""
+        fake = self.fake
+        if (bad := fake.check_access_token(request.headers.get("access_token"))) is not None:
+            return bad
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return err(E_PARAM, "Body is not valid JSON")
+        if not isinstance(body, dict):
+            return err(E_PARAM, "Body must be a JSON object")
+        user_id = str(body.get("user_id", ""))
+        if user_id not in fake.users:
+            return err(E_NOT_FOLLOWER, "User has not followed OA or does not exist")
+        template_id = str(body.get("template_id", ""))
+        params = fake.templates.get(template_id)
+        if params is None or template_id not in fake.uid_templates:
+            return err(E_ZNS_TEMPLATE, "Template is invalid or not approved for UID")
+        data: Any = body.get("template_data")
+        if not isinstance(data, dict):
+            return err(E_ZNS_PARAM_MISSING, "template_data is missing")
+        for name in params:
+            if data.get(name) in (None, ""):
+                return err(E_ZNS_PARAM_MISSING, f"Missing parameter: {name}")
+        used = len(fake.zns_sent)
+        if used >= fake.zns_daily_quota:
+            return err(E_ZNS_QUOTA, "Daily quota exceeded")
+        item = ZnsMessage(
+            phone=None,
+            template_id=template_id,
+            template_data=data,
+            tracking_id=None,
+            msg_id=new_msg_id(),
+            sent_time=fake.now_ms(),
+            mode=None,
+            user_id=user_id,
+        )
+        fake.zns_sent.append(item)
+        return ok(
+            {
+                "message_id": item.msg_id,
+                "user_id": user_id,
+                "quota": {"quota_type": "reward_quota", "remain": fake.zns_daily_quota - used - 1},
+            }
+        )
 
     async def send(self, request: web.Request) -> web.Response:
         fake = self.fake
