@@ -1,11 +1,15 @@
-"""The built-in segments a broadcast can target, as SQL over live members.
+"""The segments a broadcast can target, as SQL over live members.
 
 `all`: every member (not merged into another, not erased); `has_phone`: those with a phone;
-`no_order_yet`: those without an order. The RFM and custom segments come with the customer
-data work; until then their ids are refused with a clear error.
+`no_order_yet`: those without an order, all three computed now. The RFM segments and the
+content file's own are their stored membership rows (`segment_member`, as of the last
+refresh: `python -m bot segments refresh`, or the schedule).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Collection
 
 from loyalty import rawsql
 
@@ -17,18 +21,31 @@ BUILT_IN: dict[str, str] = {
 }
 
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
 class UnknownSegment(ValueError):
     pass
 
 
+def check(segment: str, known: Collection[str]) -> None:
+    """`UnknownSegment` unless `segment` is built in or one of `known` (the RFM segments
+    and the content file's)."""
+    if segment not in BUILT_IN and segment not in known:
+        names = ", ".join([*BUILT_IN, *sorted(set(known) - set(BUILT_IN))])
+        raise UnknownSegment(f"unknown segment {segment!r}: use one of {names}")
+
+
 def where(segment: str) -> str:
     """The member filter of `segment` (alias `m`)."""
-    try:
+    if segment in BUILT_IN:
         return BUILT_IN[segment]
-    except KeyError:
-        raise UnknownSegment(
-            f"unknown segment {segment!r}: use one of {', '.join(BUILT_IN)}"
-        ) from None
+    if not _SLUG.fullmatch(segment):
+        raise UnknownSegment(f"unknown segment {segment!r}")
+    return (
+        f"{_LIVE} AND EXISTS (SELECT 1 FROM segment_member s"
+        f" WHERE s.member_id = m.id AND s.segment_id = '{segment}')"
+    )
 
 
 async def count(segment: str) -> int:

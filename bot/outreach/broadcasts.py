@@ -62,6 +62,7 @@ from bot.outreach.policy import (
 from games.config import VoucherSpec
 from loyalty import rawsql, vouchers
 from loyalty.models import Member
+from loyalty.segments.builtin import BUILTIN_IDS
 
 log = logging.getLogger("bot.outreach.broadcasts")
 
@@ -108,8 +109,9 @@ class Spec:
 
 def check(spec: Spec, content: Content) -> None:
     """Everything wrong with `spec`, as a BroadcastError naming the field."""
+    known = [*BUILTIN_IDS, *(segment.id for segment in content.segments)]
     try:
-        audience.where(spec.segment)
+        audience.check(spec.segment, known)
     except audience.UnknownSegment as exc:
         raise BroadcastError("unknown_segment", str(exc)) from None
     if spec.purpose not in PURPOSES:

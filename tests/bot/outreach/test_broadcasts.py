@@ -206,3 +206,26 @@ async def test_a_voucher_per_recipient(app: Bot) -> None:
 
     issued = await Voucher.filter(source="broadcast").values_list("code", flat=True)
     assert set(issued) == codes
+
+
+async def test_a_refreshed_segment_of_the_content_file_is_an_audience(app: Bot) -> None:
+    """Custom and RFM segments reach broadcasts through their stored membership rows."""
+    from loyalty.segments.refresh import refresh_all
+
+    lan = await fb_member(app, "p1", name="Lan")
+    await fb_member(app, "p2", name="Hoa")
+    orders = {"X-Api-Key": HEADERS["X-Api-Key"]}
+    for n in range(3):  # the demo content's `regulars`: 3 orders within 60 days
+        paid = {"order_id": f"o{n}", "amount": 100_000, "member_code": lan.member_code}
+        r = await app.client.post("/api/v1/admin/orders", json=paid, headers=orders)
+        assert r.status == 201, await r.text()
+    await refresh_all(app.runtime.content.current.segment_spec())
+    r = await app.client.post(
+        URL + "?dry_run=true", json=body(segment="regulars"), headers=HEADERS
+    )
+    assert r.status == 200, await r.text()
+    assert (await r.json())["audience"] == 1
+    r = await app.client.post(
+        URL + "?dry_run=true", json=body(segment="no-such-segment"), headers=HEADERS
+    )
+    assert (r.status, (await r.json())["code"]) == (422, "unknown_segment")
