@@ -9,6 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.appkeys import CHANNELS, CONTENT, HTTP, INGEST_STATS, KV, SETTINGS
+from bot.console import setup_console
 from bot.core.router import Router
 from bot.runtime import RUNTIME, Runtime
 from bot.sandbox.routes import setup_sandbox
@@ -58,5 +59,6 @@ def build_app(
     setup_media(app, settings.media_dir)
     runtime.setup_routes(app)
     setup_api(app)
+    setup_console(app)
     setup_sandbox(app)
     return app
