@@ -79,7 +79,7 @@ async def add_user(email: str, role: str, password: str) -> tuple[ConsoleUser, b
     checked = check_role(role)
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
-    hashed = _hasher.hash(password)
+    hashed = hash_password(password)
     user = await ConsoleUser.get_or_none(email=address)
     if user is None:
         user = await ConsoleUser.create(email=address, role=checked, password_hash=hashed)
@@ -89,6 +89,10 @@ async def add_user(email: str, role: str, password: str) -> tuple[ConsoleUser, b
     user.active = True
     await user.save(update_fields=["role", "password_hash", "active", "updated_at"])
     return user, False
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

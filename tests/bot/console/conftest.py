@@ -3,6 +3,7 @@ that signs in through the login form (CSRF cookie and field, session cookie)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
-from bot.console.accounts import add_user
+from bot.console.accounts import hash_password
+from bot.models import ConsoleUser
 from bot.settings import Settings
 
 PASSWORD = "mat-khau-dung-1"
@@ -24,6 +26,11 @@ USERS = {
 ADMIN_KEY = "test-admin-key"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _META = re.compile(r'name="csrf-token" content="([^"]*)"')
+
+
+@functools.cache
+def _hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
 
 
 def csrf_in(html: str) -> str:
@@ -89,7 +96,7 @@ def start_console(
         settings = make_settings(**values)
         client = await aiohttp_client(build_app(settings))
         for role, email in USERS.items():
-            await add_user(email, role, PASSWORD)
+            await ConsoleUser.create(email=email, role=role, password_hash=_hash())
         return Console(client, settings)
 
     return start
