@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from games.config import VoucherSpec
 from loyalty import members, vouchers
 from loyalty.models import AuditEntry, Order, Voucher
+from loyalty.qr import make_qr_token
 from tests.bot.sandbox.test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _browser_missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -113,7 +115,7 @@ def sign_in(browser: Any, base: str, email: str) -> None:
     _by_id(browser, "sign-in").click()
 
 
-def till_flow(browser: Any, base: str, voucher_code: str) -> None:
+def till_flow(browser: Any, base: str, voucher_code: str, qr: tuple[str, str]) -> None:
     sign_in(browser, base, "thungan@shop.vn")
     _wait(browser).until(lambda b: b.current_url.endswith("/admin/till"))
     assert browser.execute_script("return window.innerWidth") == 360
@@ -142,6 +144,18 @@ def till_flow(browser: Any, base: str, voucher_code: str) -> None:
     _by_id(browser, "key").send_keys("0987654321")
     _by_id(browser, "find-btn").click()
     _wait(browser).until(_text_has("till-message", "Không tìm thấy thành viên này."))
+    # What a scan hands over is the card's QR token: an expired one says so plainly.
+    expired, fresh = qr
+    _find(browser, expired)
+    _wait(browser).until(_text_has("till-message", "Mã QR đã hết hạn."))
+    assert not _by_id(browser, "member").is_displayed()
+    _find(browser, fresh)
+    _wait(browser).until(_text_has("m-name", "Thu Hà"))
+
+
+def _find(browser: Any, key: str) -> None:
+    browser.execute_script("document.getElementById('key').value = arguments[0];", key)
+    _by_id(browser, "find-btn").click()
 
 
 def _set_text(browser: Any, text: str) -> None:
@@ -188,7 +202,10 @@ async def test_till_and_content_editor_in_a_real_browser(
     voucher = await vouchers.issue(
         member, VoucherSpec(value=20000, valid_days=7, title="Quà 20K"), source="test"
     )
-    await asyncio.to_thread(till_flow, driver, base, voucher.code)
+    secret = settings.session_secret()
+    expired, _ = make_qr_token(member, secret, now=datetime.now(UTC) - timedelta(minutes=5))
+    fresh, _ = make_qr_token(member, secret, ttl=600)
+    await asyncio.to_thread(till_flow, driver, base, voucher.code, (expired, fresh))
     order = await Order.get(member_id=member.id)
     assert order.amount == 125_000 and order.points == 12 and order.order_id.startswith("till-")
     assert (await Voucher.get(id=voucher.id)).redeemed_at is not None
