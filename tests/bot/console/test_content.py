@@ -182,3 +182,22 @@ async def test_the_atomic_save_is_never_seen_half_written(tmp_path: Path, db: st
     assert _read(path) == texts[-1]
     parse_content(path.read_bytes(), path)
     assert not _leftovers(tmp_path)  # no temporary file left behind
+
+
+async def test_two_saves_from_the_same_base_one_wins(tmp_path: Path, db: str) -> None:
+    """Two editors opened the same file: the second save is refused, not silently lost."""
+    path = tmp_path / "content.yaml"
+    (tmp_path / "assets").symlink_to(SOURCE.parent.parent / "assets")
+    original = _read(SOURCE)
+    _write(path, original)
+    base = content_editor.sha256_of(original)
+    texts = [original.replace(GOOD, f"  vnd_per_point: {n}") for n in (3000, 4000)]
+    results = await asyncio.gather(
+        *(content_editor.save(path, t, base_hash=base, by=f"u{i}") for i, t in enumerate(texts)),
+        return_exceptions=True,
+    )
+    won = [r for r in results if isinstance(r, content_editor.Saved)]
+    lost = [r for r in results if isinstance(r, content_editor.Conflict)]
+    assert len(won) == 1 and len(lost) == 1
+    assert _read(path) in texts and content_editor.sha256_of(_read(path)) == won[0].sha256
+    assert await ContentVersion.filter(note="save").count() == 1
