@@ -60,6 +60,17 @@ def _safe_next(value: str) -> str:
     return value
 
 
+def _not_found(request: web.Request, message: str) -> web.HTTPNotFound:
+    page = render(
+        "error.html",
+        title="Không tìm thấy",
+        message=message,
+        signed=request.get(SIGNED),
+        csrf=_csrf(request),
+    )
+    return web.HTTPNotFound(text=page.text, content_type="text/html")
+
+
 def _csrf(request: web.Request) -> str:
     return request[SIGNED].session.csrf_token
 
@@ -198,7 +209,7 @@ async def _member_or_404(request: web.Request) -> Member:
     try:
         return await members.get_by_code(request.match_info["code"])
     except (MemberNotFound, LoyaltyError):
-        raise web.HTTPNotFound(text="Không tìm thấy thành viên") from None
+        raise _not_found(request, "Không tìm thấy thành viên này.") from None
 
 
 async def _member_page(
@@ -379,7 +390,7 @@ async def _version_or_404(request: web.Request) -> ContentVersion:
     raw = request.match_info["id"]
     version = await ContentVersion.get_or_none(id=int(raw)) if raw.isdigit() else None
     if version is None:
-        raise web.HTTPNotFound(text="Không có phiên bản này")
+        raise _not_found(request, "Không có phiên bản nội dung này.")
     return version
 
 

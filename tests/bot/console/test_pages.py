@@ -173,7 +173,9 @@ async def test_dashboard_counts_members_orders_and_revenue(console: Console) -> 
 @pytest.mark.parametrize("role", ["manager"])
 async def test_an_unknown_member_is_a_404(console: Console, role: str) -> None:
     await console.as_role(role)
-    assert (await console.get("/admin/members/ZZZZZZ")).status == 404
+    missing = await console.get("/admin/members/ZZZZZZ")
+    assert missing.status == 404 and "Không tìm thấy thành viên này." in await missing.text()
+    assert missing.content_type == "text/html"
     assert (await console.get("/admin/content/versions/999")).status == 404
     assert (await console.get("/admin/content/versions/abc")).status == 404
     assert USERS[role]
