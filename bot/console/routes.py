@@ -9,7 +9,7 @@
 | `POST /admin/members/{code}/points` | manager+ | adjust points with a reason |
 | `GET/POST /admin/content`, `GET /admin/content/versions/{id}` | manager+ | the editor |
 | `POST /admin/content/versions/{id}/rollback` | manager+ | restore a version |
-| `GET /admin/users` | owner | console users |
+| `GET/POST /admin/users`, `POST /admin/users/{id}/deactivate` | owner | console users |
 | `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
 """
 
@@ -59,4 +59,6 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/content/versions/{id}", views.content_version)
     app.router.add_post("/admin/content/versions/{id}/rollback", views.content_rollback)
     app.router.add_get("/admin/users", views.users_page)
+    app.router.add_post("/admin/users", views.users_add)
+    app.router.add_post("/admin/users/{id}/deactivate", views.users_deactivate)
     app.router.add_get("/admin/static/{name}", static_file)

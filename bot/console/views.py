@@ -13,7 +13,14 @@ from aiohttp import web
 
 from bot.appkeys import CONTENT, KV, SETTINGS
 from bot.console import content_editor, dashboard
-from bot.console.accounts import Limits, SignInGuard
+from bot.console.accounts import (
+    MIN_PASSWORD,
+    AccountError,
+    Limits,
+    SignInGuard,
+    add_user,
+    generate_password,
+)
 from bot.console.guard import FORM, SIGNED, actor_of_user, page
 from bot.console.pages import render
 from bot.console.sessions import (
@@ -27,7 +34,7 @@ from bot.console.sessions import (
     set_cookie,
 )
 from bot.content.errors import ContentError, Problem
-from bot.models import ConsoleUser, ContentVersion
+from bot.models import ConsoleSession, ConsoleUser, ContentVersion
 from loyalty import consent, members, points, tiers, vouchers
 from loyalty.errors import InsufficientPoints, InvalidAmount, LoyaltyError, MemberNotFound
 from loyalty.models import Member, MemberIdentity, Order, Play
@@ -421,12 +428,78 @@ async def content_rollback(request: web.Request) -> web.StreamResponse:
 
 
 # --- users -------------------------------------------------------------------------------
-@page("owner")
-async def users_page(request: web.Request) -> web.StreamResponse:
+async def _users_page(
+    request: web.Request, *, error: str = "", shown: str = "", status: int = 200
+) -> web.Response:
     return render(
         "users.html",
+        status=status,
         title="Người dùng",
         signed=request[SIGNED],
         csrf=_csrf(request),
         users=await ConsoleUser.all().order_by("email"),
+        error=error,
+        shown=shown,
     )
+
+
+@page("owner")
+async def users_page(request: web.Request) -> web.StreamResponse:
+    return await _users_page(request)
+
+
+@page("owner")
+async def users_add(request: web.Request) -> web.StreamResponse:
+    """The same as `admin add-user`: an empty password is generated and shown once."""
+    form = request[FORM]
+    email = str(form.get("email") or "")
+    role = str(form.get("role") or "")
+    password = str(form.get("password") or "")
+    generated = generate_password() if not password else ""
+    try:
+        user, created = await add_user(email, role, password or generated)
+    except AccountError as exc:
+        return await _users_page(request, status=422, error=_account_message(exc))
+    await audit.record(
+        actor_of(request),
+        "POST /admin/users",
+        target=f"user={user.id}",
+        status=200,
+        detail={"role": user.role, "created": created},
+        source=SOURCE,
+    )
+    shown = f"Mật khẩu của {user.email} (chỉ hiện một lần): {generated}" if generated else ""
+    return await _users_page(request, shown=shown or f"Đã lưu {user.email}.")
+
+
+def _account_message(exc: AccountError) -> str:
+    text = str(exc)
+    if "role" in text:
+        return "Vai trò phải là chủ, quản lý hoặc nhân viên."
+    if "password" in text:
+        return f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự (để trống để tạo tự động)."
+    return "Email không hợp lệ."
+
+
+@page("owner")
+async def users_deactivate(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["id"]
+    user = await ConsoleUser.get_or_none(id=int(raw)) if raw.isdigit() else None
+    if user is None:
+        raise _not_found(request, "Không có người dùng này.")
+    if user.id == request[SIGNED].user.id:
+        return await _users_page(
+            request, status=422, error="Không thể tự khóa tài khoản của mình."
+        )
+    user.active = False
+    await user.save(update_fields=["active", "updated_at"])
+    await ConsoleSession.filter(user_id=user.id).delete()  # signed out everywhere, now
+    await audit.record(
+        actor_of(request),
+        "POST /admin/users/{id}/deactivate",
+        target=f"user={user.id}",
+        status=303,
+        detail={"before": "active", "after": "inactive"},
+        source=SOURCE,
+    )
+    raise web.HTTPSeeOther("/admin/users")

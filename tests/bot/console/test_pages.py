@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import ContentVersion
+from bot.models import ConsoleSession, ConsoleUser, ContentVersion
 from loyalty.models import AuditEntry, Member, PointsEntry
 from tests.bot.console.conftest import USERS, Console
 
@@ -46,6 +46,8 @@ def _routes(code: str, version: int) -> list[tuple[str, str, str, dict[str, Any]
         ("GET", f"/admin/content/versions/{version}", "manager", {}, 200),
         ("POST", f"/admin/content/versions/{version}/rollback", "manager", {"base": "old"}, 422),
         ("GET", "/admin/users", "owner", {}, 200),
+        ("POST", "/admin/users", "owner", {"email": "x", "role": "staff"}, 422),
+        ("POST", "/admin/users/999/deactivate", "owner", {}, 404),
     ]
 
 
@@ -179,3 +181,35 @@ async def test_an_unknown_member_is_a_404(console: Console, role: str) -> None:
     assert (await console.get("/admin/content/versions/999")).status == 404
     assert (await console.get("/admin/content/versions/abc")).status == 404
     assert USERS[role]
+
+
+async def test_the_owner_adds_a_user_with_a_password_shown_once_and_deactivates_them(
+    console: Console,
+) -> None:
+    await console.as_role("owner")
+    resp = await console.post("/admin/users", {"email": "Moi@Shop.vn", "role": "staff"})
+    html = await resp.text()
+    assert resp.status == 200
+    found = re.search(r"\(chỉ hiện một lần\): ([A-Za-z0-9_-]+)<", html)
+    assert found, html
+    password = found.group(1)
+    assert password not in await (await console.get("/admin/users")).text()
+    new = await ConsoleUser.get(email="moi@shop.vn")
+    entry = await AuditEntry.get(action="POST /admin/users")
+    assert entry.target == f"user={new.id}" and entry.detail == {"role": "staff", "created": True}
+    short = await console.post("/admin/users", {"email": "b@shop.vn", "role": "staff",
+                                                "password": "ngan"})  # fmt: skip
+    assert short.status == 422 and "ít nhất 10 ký tự" in await short.text()
+    owner = await ConsoleUser.get(email=USERS["owner"])
+    myself = await console.post(f"/admin/users/{owner.id}/deactivate")
+    assert myself.status == 422
+    # The new user signs in, then the owner locks the account: its session ends at once.
+    other = Console(console.client, console.settings)
+    await other.sign_in("moi@shop.vn", password)
+    assert await ConsoleSession.filter(user_id=new.id).count() == 1
+    await console.as_role("owner")
+    locked = await console.post(f"/admin/users/{new.id}/deactivate")
+    assert locked.status == 303
+    assert await ConsoleSession.filter(user_id=new.id).count() == 0
+    assert not (await ConsoleUser.get(id=new.id)).active
+    await console.sign_in("moi@shop.vn", password, expect=401)
