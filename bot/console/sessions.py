@@ -36,6 +36,7 @@ def _digest(token: str) -> str:
 async def open_session(user: ConsoleUser, hours: int) -> tuple[str, ConsoleSession]:
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    await ConsoleSession.filter(expires_at__lte=now).delete()  # a few rows: staff, not members
     session = await ConsoleSession.create(
         token_hash=_digest(token),
         user_id=user.id,
