@@ -169,6 +169,7 @@ async def test_dashboard_counts_members_orders_and_revenue(console: Console) -> 
     assert stat("orders") == "2"
     assert stat("revenue") == "200.000 ₫"
     assert html.count('<svg class="chart"') == 3
+    assert "cao nhất 200.000 ₫" in html and "cao nhất 2</p>" in html  # both orders today
     assert "<title>" in html
 
 
