@@ -42,7 +42,17 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_SAVING = asyncio.Lock()  # one console save at a time in this process
+_SAVING: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def _saving() -> asyncio.Lock:
+    """One console save at a time in this process (a lock per event loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _SAVING:
+        for old in [known for known in _SAVING if known.is_closed()]:
+            del _SAVING[old]
+        _SAVING[loop] = asyncio.Lock()
+    return _SAVING[loop]
 
 
 def read_text(path: Path) -> str:
@@ -94,7 +104,7 @@ async def save(path: Path, text: str, *, base_hash: str, by: str, note: str = "s
     found = await asyncio.to_thread(problems_in, text, path)
     if found:
         raise ContentError(found)
-    async with _SAVING:
+    async with _saving():
         current = await asyncio.to_thread(read_text, path)
         if sha256_of(current) != base_hash:
             raise Conflict(sha256_of(current))
