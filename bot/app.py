@@ -9,6 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.appkeys import CHANNELS, CONTENT, HTTP, INGEST_STATS, KV, SETTINGS
+from bot.console import setup_console
 from bot.core.router import Router
 from bot.promotions_page import setup_promotions_page
 from bot.runtime import RUNTIME, Runtime
@@ -60,5 +61,6 @@ def build_app(
     setup_promotions_page(app)
     runtime.setup_routes(app)
     setup_api(app)
+    setup_console(app)
     setup_sandbox(app)
     return app

@@ -240,6 +240,47 @@ def cmd_segments_refresh(args: argparse.Namespace) -> int:
     return asyncio.run(run_segments_refresh(_settings()))
 
 
+def cmd_admin_add_user(args: argparse.Namespace) -> int:
+    """The password comes from stdin; an interactive empty answer generates one, shown once."""
+    import getpass
+
+    from bot.console.accounts import generate_password
+
+    generated = False
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password (empty = generate one): ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        if not sys.stdin.isatty():
+            print(
+                "error: no password on stdin (pipe one in, or run in a terminal)", file=sys.stderr
+            )
+            return 2
+        password, generated = generate_password(), True
+    code = asyncio.run(admin_add_user(_settings(), args.email, args.role, password))
+    if code == 0 and generated:
+        print(f"password (shown once): {password}")
+    return code
+
+
+async def admin_add_user(settings: Settings, email: str, role: str, password: str) -> int:
+    """Create or update a console user (role, password; reactivated)."""
+    from bot.console.accounts import AccountError, add_user
+    from bot.db import close_db, init_db
+
+    await init_db(settings.DATABASE_URL)
+    try:
+        user, created = await add_user(email, role, password)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await close_db()
+    print(f"{'created' if created else 'updated'} console user {user.email} ({user.role})")
+    return 0
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -318,6 +359,15 @@ def build_parser() -> argparse.ArgumentParser:
     segments.add_parser("refresh", help="recompute RFM scores and every segment now").set_defaults(
         func=cmd_segments_refresh
     )
+    admin = sub.add_parser("admin", help="web console commands").add_subparsers(
+        dest="admin", required=True
+    )
+    add_user = admin.add_parser(
+        "add-user", help="create or update a console user (password from stdin)"
+    )
+    add_user.add_argument("email")
+    add_user.add_argument("--role", required=True, choices=["owner", "manager", "staff"])
+    add_user.set_defaults(func=cmd_admin_add_user)
     return parser
 
 

@@ -188,3 +188,48 @@ class OutreachCursor(Model):
 
     class Meta:
         table = "outreach_cursor"
+
+
+class ConsoleUser(Model):
+    """A person who signs in to the web console (`/admin`): owner, manager or staff.
+
+    Created and reset by `python -m bot admin add-user`; the password is an argon2 hash."""
+
+    id = fields.BigIntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    role = fields.CharField(max_length=16)
+    password_hash = fields.CharField(max_length=255)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "console_user"
+
+
+class ConsoleSession(Model):
+    """One signed-in browser: the cookie holds a random token, only its SHA-256 is kept."""
+
+    id = fields.BigIntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user_id = fields.BigIntField(db_index=True)
+    csrf_token = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "console_session"
+
+
+class ContentVersion(Model):
+    """A saved state of the content file (console editor): history, diff and rollback."""
+
+    id = fields.BigIntField(primary_key=True)
+    sha256 = fields.CharField(max_length=64)
+    text = fields.TextField()
+    saved_by = fields.CharField(max_length=254, default="")
+    note = fields.CharField(max_length=32, default="save")
+    saved_at = fields.DatetimeField()
+
+    class Meta:
+        table = "content_version"

@@ -126,6 +126,16 @@ class Settings(BaseSettings):
     MINIAPP_ORIGINS: Annotated[list[str], NoDecode] = ["https://h5.zdn.vn", "zbrowser://h5.zdn.vn"]
     MEMBER_RATE_LIMIT_PER_MINUTE: int = Field(120, ge=1)
 
+    # --- web console (/admin) -------------------------------------------------------------
+    # A console sign-in lasts this long (then the person signs in again).
+    CONSOLE_SESSION_HOURS: int = Field(12, ge=1, le=24 * 30)
+    # Wrong passwords per account (per account and address for the owner) within
+    # CONSOLE_LOCKOUT_MINUTES before that account is refused until the window ends; and per
+    # client address, for every account. Locks always end by themselves: see README.
+    CONSOLE_LOGIN_FAILURES: int = Field(5, ge=1, le=1000)
+    CONSOLE_ADDRESS_FAILURES: int = Field(20, ge=1, le=10_000)
+    CONSOLE_LOCKOUT_MINUTES: int = Field(15, ge=1, le=24 * 60)
+
     # --- privacy ------------------------------------------------------------------------
     # Webhook and outbox rows (message texts, phone numbers) older than this are purged by
     # the scheduler (`bot.retention.purge_expired`).

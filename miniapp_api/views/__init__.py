@@ -1,8 +1,8 @@
 """The API's view modules; importing this package registers every route, in this order."""
 
 # isort: off - the order is the docs' order
-from miniapp_api.views import member, games, admin, segments, privacy, audit  # noqa: I001
-from miniapp_api.views import broadcasts, promotions, reports
+from miniapp_api.views import member, games, admin, points, segments, privacy  # noqa: I001
+from miniapp_api.views import audit, broadcasts, promotions, reports
 # isort: on
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "broadcasts",
     "games",
     "member",
+    "points",
     "privacy",
     "promotions",
     "reports",

@@ -1,0 +1,37 @@
+"""The console's jinja2 environment: autoescaped templates, no inline script anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=jinja2.select_autoescape(("html",)),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _vnd(value: int) -> str:
+    return f"{value:,}".replace(",", ".") + " ₫"
+
+
+def _num(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+_env.filters["vnd"] = _vnd
+_env.filters["num"] = _num
+
+
+def render(name: str, *, status: int = 200, **context: Any) -> web.Response:
+    context.setdefault("signed", None)
+    context.setdefault("csrf", "")
+    html = _env.get_template(name).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

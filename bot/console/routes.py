@@ -1,0 +1,64 @@
+"""The console's routes (`/admin…`) and `setup_console(app)`.
+
+| route | role | what |
+|---|---|---|
+| `GET/POST /admin/login`, `POST /admin/logout` | anyone | sign in / out |
+| `GET /admin` | staff+ | the dashboard (staff are sent to the till) |
+| `GET /admin/till` | staff+ | the till (a client of `/api/v1/admin/…`) |
+| `GET /admin/members`, `GET /admin/members/{code}` | manager+ | search, the 360 view |
+| `POST /admin/members/{code}/points` | manager+ | adjust points with a reason |
+| `GET/POST /admin/content`, `GET /admin/content/versions/{id}` | manager+ | the editor |
+| `POST /admin/content/versions/{id}/rollback` | manager+ | restore a version |
+| `GET/POST /admin/users`, `POST /admin/users/{id}/deactivate` | owner | console users |
+| `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console import views
+from bot.console.guard import console_middleware
+from bot.console.pages import STATIC
+
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain"}
+INSTALLED = web.AppKey("console_installed", bool)
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    path = STATIC / name
+    kind = STATIC_TYPES.get(path.suffix)
+    if "/" in name or name.startswith(".") or kind is None or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=path.read_bytes(),
+        content_type=kind,
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def setup_console(app: web.Application) -> None:
+    """Mount the console (after `setup_api`, so its middleware runs inside the audit one)."""
+    if app.get(INSTALLED):
+        return
+    app[INSTALLED] = True
+    app.middlewares.append(console_middleware)
+    app.router.add_get("/admin/login", views.login_page)
+    app.router.add_post("/admin/login", views.login_submit)
+    app.router.add_post("/admin/logout", views.logout)
+    app.router.add_get("/admin", views.home)
+    app.router.add_get("/admin/", views.home)
+    app.router.add_get("/admin/till", views.till)
+    app.router.add_get("/admin/members", views.members_search)
+    app.router.add_get("/admin/members/{code}", views.member_360)
+    app.router.add_post("/admin/members/{code}/points", views.adjust_points)
+    app.router.add_get("/admin/content", views.content_page)
+    app.router.add_post("/admin/content", views.content_submit)
+    app.router.add_get("/admin/content/versions/{id}", views.content_version)
+    app.router.add_post("/admin/content/versions/{id}/rollback", views.content_rollback)
+    app.router.add_get("/admin/users", views.users_page)
+    app.router.add_post("/admin/users", views.users_add)
+    app.router.add_post("/admin/users/{id}/deactivate", views.users_deactivate)
+    app.router.add_get("/admin/static/{name}", static_file)
