@@ -82,6 +82,20 @@ async def test_bad_or_missing_signature_is_401_and_nothing_is_stored(
     assert await InboxEvent.all().count() == 0 and zapp.recorder.events == []
 
 
+async def test_a_forged_request_leaves_no_log_line_with_its_content(
+    zapp: ZaloApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The signature is checked before anything from the body is parsed or logged."""
+    caplog.set_level(logging.DEBUG)
+    event = zapp.zalo.events.user_send_text("u-forged-7731", "nội dung giả 5512")
+    event["event_name"] = "user_send_text_forged_9981"
+    assert await zapp.post(event, bad_signature=True) == 401
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "bad signature" in logged
+    for marker in ("u-forged-7731", "5512", "forged_9981", "user_send_text"):
+        assert marker not in logged, marker
+
+
 async def test_invalid_json_oversized_and_unknown_events(zapp: ZaloApp) -> None:
     headers = {"X-ZEvent-Signature": "mac=00"}
     resp = await zapp.client.post("/webhooks/zalo", data=b"{not json", headers=headers)
