@@ -41,12 +41,15 @@ class CohortRow:
 # the index on (member_id, paid_at) it streams in member order (migration loyalty 0004).
 _PER_MEMBER_MONTH = (
     "SELECT member_id, {m} AS m, COUNT(*) AS n, SUM(amount) AS s FROM pos_order"
-    " WHERE status = 'paid' GROUP BY member_id, {m}"
+    " WHERE status = 'paid'{only} GROUP BY member_id, {m}"
 )
+# `source=`: only members who came that way (`Member.source`, bound as the one parameter).
+_OF_SOURCE = " AND member_id IN (SELECT id FROM member WHERE source = ?)"
 
 
-def _queries(by: By) -> tuple[str, str | None]:
-    pm = _PER_MEMBER_MONTH.format(m=month_of("paid_at"))
+def _queries(by: By, source: str | None = None) -> tuple[str, str | None]:
+    only = _OF_SOURCE if source is not None else ""
+    pm = _PER_MEMBER_MONTH.format(m=month_of("paid_at"), only=only)
     if by == "first_order":
         cells = (
             "SELECT cm, m, COUNT(*) AS active, SUM(n) AS orders, SUM(s) AS revenue FROM"
@@ -56,7 +59,7 @@ def _queries(by: By) -> tuple[str, str | None]:
         return cells, None  # a cohort's members are those active in its first month
     joined = (
         f"SELECT id AS member_id, {month_of('created_at')} AS cm FROM member"
-        " WHERE merged_into_id IS NULL"
+        " WHERE merged_into_id IS NULL" + (" AND source = ?" if source is not None else "")
     )
     cells = (
         "SELECT c.cm AS cm, pm.m AS m, COUNT(*) AS active, SUM(pm.n) AS orders,"
@@ -67,13 +70,17 @@ def _queries(by: By) -> tuple[str, str | None]:
     return cells, sizes
 
 
-async def cohorts(by: By = "first_order") -> list[CohortRow]:
-    cells_sql, sizes_sql = _queries(by)
+async def cohorts(by: By = "first_order", *, source: str | None = None) -> list[CohortRow]:
+    """`source`: only members who first came that way (`zalo_follow`, `import`, `qr:…`)."""
+    cells_sql, sizes_sql = _queries(by, source)
+    bound = [source] if source is not None else []
     async with in_transaction():
         if is_postgres():  # the aggregates of a million orders fit in memory, not on disk
             await fetch(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-        cells = await fetch(cells_sql)
-        sizes = await fetch(sizes_sql) if sizes_sql is not None else []
+        # For `joined` the source is bound twice in the cells (orders, members) and once in
+        # the sizes.
+        cells = await fetch(cells_sql, *(bound * (2 if by == "joined" else 1)))
+        sizes = await fetch(sizes_sql, *bound) if sizes_sql is not None else []
     found: dict[tuple[int, int], Any] = {}
     for r in cells:
         cm = month_index(r["cm"])

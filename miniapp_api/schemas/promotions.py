@@ -21,7 +21,10 @@ class ExportQuery(In):
 class CohortQuery(In):
     by: Literal["first_order", "joined"] = "first_order"
     source: str | None = Field(
-        None, max_length=64, description="members who came this way (not available yet)"
+        None,
+        min_length=1,
+        max_length=64,
+        description="only members who first came this way (zalo_follow, import, qr:<ref>, …)",
     )
 
 
@@ -107,3 +110,15 @@ class GameReportOut(Out):
     buyers_after: int
     orders_after: int
     revenue_after: int
+
+
+class RfmCellOut(Out):
+    r: int
+    f: int
+    members: int
+    revenue: int
+
+
+class RfmGridOut(Out):
+    cells: list[RfmCellOut]
+    refreshed_at: datetime | None

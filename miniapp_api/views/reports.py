@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.web.problems import ApiError
 from loyalty.reports.cohorts import cohorts
 from loyalty.reports.games import game_report
+from loyalty.reports.rfm import rfm_grid
 from miniapp_api import schemas as s
 from miniapp_api.calls import Call
 from miniapp_api.registry import Reply, api
@@ -20,19 +21,14 @@ from miniapp_api.views.admin import ADMIN_ERRORS
     auth="admin",
     query=p.CohortQuery,
     responses={200: p.CohortsOut},
-    errors={**ADMIN_ERRORS, 400: ("invalid_query", "source_filter_unavailable")},
+    errors={**ADMIN_ERRORS, 400: ("invalid_query",)},
 )
 async def cohort_report(call: Call) -> Reply:
     """One row per cohort month (Vietnam time); `months[offset]` = the cohort's members active
     (a paid order) in the month `offset` months later, their orders and revenue (VND).
-    Paid orders only."""
-    if call.query.source is not None:
-        raise ApiError(
-            400,
-            "source_filter_unavailable",
-            "members have no recorded source in this version yet: leave out `source`",
-        )
-    rows = await cohorts(call.query.by)
+    Paid orders only. `source=` keeps the members who first came that way (`zalo_follow`,
+    `messenger`, `miniapp`, `import`, `pos`, `referral`, `qr:<ref>`)."""
+    rows = await cohorts(call.query.by, source=call.query.source)
     out = p.CohortsOut(
         by=call.query.by,
         rows=[
@@ -89,5 +85,28 @@ async def games_report(call: Call) -> Reply:
         buyers_after=r.buyers_after,
         orders_after=r.orders_after,
         revenue_after=r.revenue_after,
+    )
+    return Reply(out, headers={"Cache-Control": "no-store"})
+
+
+@api.route(
+    "GET",
+    "/v1/admin/reports/rfm",
+    summary="The RFM grid: members and revenue per recency x frequency cell",
+    tag="reports",
+    auth="admin",
+    responses={200: p.RfmGridOut},
+    errors=ADMIN_ERRORS,
+)
+async def rfm_report(call: Call) -> Reply:
+    """25 cells (R and F scores 1-5, 5 = most recent / most frequent) with the members in
+    each and their revenue within the RFM window, as of the last segment refresh
+    (`refreshed_at`); members without an order have no scores and are not counted."""
+    grid = await rfm_grid()
+    out = p.RfmGridOut(
+        cells=[
+            p.RfmCellOut(r=c.r, f=c.f, members=c.members, revenue=c.revenue) for c in grid.cells
+        ],
+        refreshed_at=grid.refreshed_at,
     )
     return Reply(out, headers={"Cache-Control": "no-store"})

@@ -162,11 +162,28 @@ async def test_the_cohort_report_route(api: Api) -> None:
     await problem(
         await api.admin("GET", "/api/v1/admin/reports/cohorts?by=week"), 400, "invalid_query"
     )
-    await problem(
-        await api.admin("GET", "/api/v1/admin/reports/cohorts?source=import"),
-        400,
-        "source_filter_unavailable",
-    )
+    mine = await api.admin("GET", "/api/v1/admin/reports/cohorts?by=joined&source=miniapp")
+    assert [r["members"] for r in (await mine.json())["rows"]] == [1]  # the Mini App's member
+    other = await api.admin("GET", "/api/v1/admin/reports/cohorts?by=joined&source=import")
+    assert (await other.json())["rows"] == []  # nobody came by an import
+
+
+async def test_the_rfm_grid_route(api: Api) -> None:
+    from loyalty.segments.refresh import refresh_all
+
+    grid = await (await api.admin("GET", "/api/v1/admin/reports/rfm")).json()
+    assert len(grid["cells"]) == 25 and all(c["members"] == 0 for c in grid["cells"])
+    token, _ = await api.login()
+    code = (await api.card(token))["member_code"]
+    for n in range(2):
+        assert (await api.order(f"HD-R{n}", 70_000, member_code=code)).status == 201
+    from bot.content.loader import load_content
+
+    await refresh_all(load_content(api.settings.CONTENT_PATH).segment_spec())
+    grid = await (await api.admin("GET", "/api/v1/admin/reports/rfm")).json()
+    full = [c for c in grid["cells"] if c["members"]]
+    assert len(full) == 1 and full[0]["members"] == 1 and full[0]["revenue"] == 140_000
+    assert grid["refreshed_at"] is not None
 
 
 async def test_the_game_screens_link_to_the_public_page(api: Api) -> None:
