@@ -18,8 +18,6 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from tortoise.expressions import Q
-
 from bot.backends.base import JobQueue, LockManager, LockTimeout, Retry
 from bot.contracts.channel import Channel
 from bot.contracts.contacts import touch_contact
@@ -152,14 +150,20 @@ class InboxProcessor:
                 return done
 
     async def _due(self, channel: str, account_id: str, user_id: str) -> bool:
-        """Does the user have a pending row that may be handled now?"""
-        return await (
-            InboxEvent.filter(
+        """Is the user's oldest pending row one that may be handled now? (Later rows wait
+        behind a failed one that is not due yet.)"""
+        oldest = (
+            await InboxEvent.filter(
                 channel=channel, account_id=account_id, user_id=user_id, status="pending"
             )
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=datetime.now(UTC)))
-            .exists()
+            .order_by("id")
+            .first()
+            .values("next_attempt_at")
         )
+        if oldest is None:
+            return False
+        due_at = oldest["next_attempt_at"]
+        return due_at is None or due_at <= datetime.now(UTC)
 
     async def drain_from(
         self,
