@@ -64,8 +64,9 @@ class RestartWatch:
                         await self._on_restart()
                         self.restarts += 1
                     except Exception:
-                        log.exception(
-                            "re-queueing after the Redis restart failed; the sweeps will"
-                        )
+                        log.exception("re-queueing after the Redis restart failed; again soon")
+                        lost = True  # try again at the next look
+                        await asyncio.sleep(self._interval)
+                        continue
                 seen, lost = run_id, False
             await asyncio.sleep(self._interval)
