@@ -76,8 +76,8 @@ def register_jobs(
     queue.register(PROCESS_JOB, process_inbox, max_tries=20)
     queue.register(DRAIN_JOB, drain_inbox, max_tries=1)  # the feeder queues another
     queue.register(SEND_JOB, send_outbox, max_tries=20, urgent=True)  # replies first
-    queue.schedule("recover_inbox", recover_inbox, every_seconds=30)
-    queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15)
+    queue.schedule("recover_inbox", recover_inbox, every_seconds=30, at_start=True)
+    queue.schedule("sweep_outbox", sweep_outbox, every_seconds=15, at_start=True)
     queue.schedule("loyalty_daily", loyalty_daily, every_seconds=6 * 3600)
     queue.schedule("purge_messages", purge_job(retention_days), every_seconds=6 * 3600)
     queue.schedule("seal_draws", seal_draws_job, every_seconds=SEAL_EVERY_SECONDS)

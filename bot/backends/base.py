@@ -121,8 +121,12 @@ class JobQueue(ABC):
         hold its first replies back."""
 
     @abstractmethod
-    def schedule(self, name: str, func: JobFunc, *, every_seconds: float) -> None:
-        """Run `func(ctx)` periodically while a worker is running."""
+    def schedule(
+        self, name: str, func: JobFunc, *, every_seconds: float, at_start: bool = False
+    ) -> None:
+        """Run `func(ctx)` periodically while a worker is running; with `at_start`, also as
+        soon as a worker starts (recovery jobs: a restarted worker picks up a dead one's work
+        at once instead of at the next period)."""
 
     @abstractmethod
     async def enqueue(

@@ -74,7 +74,11 @@ class InProcessQueue(JobQueue):
         if urgent:
             self._urgent.add(name)
 
-    def schedule(self, name: str, func: JobFunc, *, every_seconds: float) -> None:
+    def schedule(
+        self, name: str, func: JobFunc, *, every_seconds: float, at_start: bool = False
+    ) -> None:
+        """Every schedule runs at start here (`at_start` or not): this process is the only
+        runner, so the first period starts now."""
         if every_seconds <= 0:
             raise ValueError("every_seconds must be positive")
         self.register(name, func, max_tries=1)  # the next period is the retry

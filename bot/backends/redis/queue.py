@@ -108,7 +108,7 @@ class ArqQueue(JobQueue):
         self._drain_timeout = drain_timeout
         self._functions: dict[str, Function] = {}
         self._urgent: set[str] = set()
-        self._schedules: dict[str, float] = {}
+        self._schedules: dict[str, tuple[float, bool]] = {}  # name: (period, at start)
         self._worker: Worker | None = None
         self._main: asyncio.Task[None] | None = None
         self._tickers: list[asyncio.Task[None]] = []
@@ -130,11 +130,13 @@ class ArqQueue(JobQueue):
         if urgent:
             self._urgent.add(name)
 
-    def schedule(self, name: str, func_: JobFunc, *, every_seconds: float) -> None:
+    def schedule(
+        self, name: str, func_: JobFunc, *, every_seconds: float, at_start: bool = False
+    ) -> None:
         if every_seconds <= 0:
             raise ValueError("every_seconds must be positive")
         self.register(name, func_, max_tries=1)  # the next period is the retry
-        self._schedules[name] = every_seconds
+        self._schedules[name] = (every_seconds, at_start)
 
     async def enqueue(
         self, name: str, *args: Any, job_id: str | None = None, defer: float = 0.0
@@ -188,17 +190,20 @@ class ArqQueue(JobQueue):
         )
         self._main = asyncio.create_task(self._supervise(self._worker), name="arq-worker")
         self._tickers = [
-            asyncio.create_task(self._tick(name, every), name=f"queue-schedule-{name}")
-            for name, every in self._schedules.items()
+            asyncio.create_task(self._tick(name, every, now), name=f"queue-schedule-{name}")
+            for name, (every, now) in self._schedules.items()
         ]
 
-    async def _tick(self, name: str, every: float) -> None:
+    async def _tick(self, name: str, every: float, at_start: bool) -> None:
+        first = at_start  # this period's mark may be a dead worker's: run once regardless
         while True:
             slot = int(time.time() // every)
             try:
                 mark = f"{self._prefix}schedule:{name}:{slot}"
-                if await self._arq.set(mark, b"1", nx=True, px=to_ms(every * 2)):
+                marked = await self._arq.set(mark, b"1", nx=True, px=to_ms(every * 2))
+                if marked or first:
                     await self.enqueue(name, job_id=f"schedule:{name}")
+                first = False
             except Exception:
                 log.exception("scheduling %s failed", name)
             await asyncio.sleep(max((slot + 1) * every - time.time(), 0.0))

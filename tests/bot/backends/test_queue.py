@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -271,3 +272,33 @@ async def test_memory_retry_on_last_try_is_dropped_and_logged(
     await queue.enqueue("always")
     await queue.close(drain=True)
     assert [r.name for r in caplog.records if "dropped" in r.getMessage()] == ["bot.queue"]
+
+
+@pytest.mark.parametrize("kind", ["redis"], indirect=True)
+async def test_arq_at_start_runs_even_when_a_dead_worker_marked_the_period(
+    redis: Redis, redis_prefix: str
+) -> None:
+    """The period's mark says "enqueued already", but that worker may have died with it:
+    a recovery job (`at_start`) runs at once anyway; any other waits for the next period."""
+    every = 600.0
+    slot = int(time.time() // every)
+    for name in ("recover", "daily"):
+        await redis.set(f"{redis_prefix}schedule:{name}:{slot}", b"1", px=int(every * 2000))
+    ran: list[str] = []
+
+    async def recover(ctx: dict[str, Any]) -> None:
+        ran.append("recover")
+
+    async def daily(ctx: dict[str, Any]) -> None:
+        ran.append("daily")
+
+    queue = ArqQueue(redis, prefix=redis_prefix, poll_delay=0.02)
+    queue.schedule("recover", recover, every_seconds=every, at_start=True)
+    queue.schedule("daily", daily, every_seconds=every)
+    try:
+        await queue.start({})
+        await eventually(lambda: ran)
+        await queue.close(drain=True)
+        assert ran == ["recover"]
+    finally:
+        await queue.close(drain=False)
