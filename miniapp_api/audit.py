@@ -12,7 +12,7 @@
 
 Bodies are never copied into the log: a phone in a path is masked, and a view decides what
 `detail` it adds. The console records its own writes with `record(...)` and an Actor built
-from its session. Entries are append-only (`loyalty.appendonly`); an entry that cannot be
+from its session. Entries are append-only (`loyalty.append_only`); an entry that cannot be
 written is logged as an error and does not undo the write it describes.
 """
 

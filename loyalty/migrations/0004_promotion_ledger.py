@@ -40,6 +40,6 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.RunPython(queue_existing_draws),
-        ops.RunPython(install_append_only),
+        ops.RunPython(install_append_only("draw_log", "draw_chain")),
         ops.RunPython(install_report_indexes),
     ]

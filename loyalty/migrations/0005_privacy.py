@@ -6,7 +6,7 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 
-from loyalty.appendonly import install_append_only
+from loyalty.append_only import install_append_only
 
 class Migration(migrations.Migration):
     """Privacy: the consent ledger, the audit log (both append-only), Member.marketing_opt_in and erased_at."""
@@ -61,5 +61,5 @@ class Migration(migrations.Migration):
             field=fields.BooleanField(default=False),
         ),
         ops.AddIndex(model_name='Member', index=Index(fields=['merged_into_id'])),
-        ops.RunPython(install_append_only),
+        ops.RunPython(install_append_only("audit_entry", "consent_record")),
     ]
