@@ -1,6 +1,9 @@
-"""Sessions execute method objects: build the HTTP call, read the answer, map failures.
+"""Sessions execute method objects: middlewares, the HTTP call, the answer mapped to a
+result or a typed error.
 
-Only :meth:`GraphSession.make_request` does I/O. Graph errors are classified from the body's
+Only :meth:`GraphSession.make_request` does I/O. What wraps each call (the Page's
+credentials, quick retries) is the session's middleware chain (`session/middlewares.py`,
+registered by `GraphClient`). Graph errors are classified from the body's
 `code`/`error_subcode` (`errors.from_response`); a non-JSON 5xx/429 (a proxy in trouble) is a
 network error, so it is retried like a timeout.
 """
@@ -11,8 +14,9 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
+from bot.apiclient.middleware import Call, Next, RequestMiddleware, chain
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.exceptions import GraphNetworkError, from_response
 from bot.channels.messenger.methods.base import GraphMethod, Request
@@ -22,10 +26,18 @@ log = logging.getLogger("bot.channels.messenger.session")
 
 
 class GraphSession(ABC):
-    """Turns a method into a result or a typed exception; retries belong to the client."""
+    """Turns a method into a result or a typed exception, through its middlewares."""
 
     def __init__(self, api: GraphAPIServer | None = None) -> None:
         self.api = api or GraphAPIServer()
+        self.middlewares: list[RequestMiddleware] = []
+        self._run: Next = self._send
+
+    def middleware(self, middleware: RequestMiddleware) -> RequestMiddleware:
+        """Add a layer inside the ones added before (the first added runs first)."""
+        self.middlewares.append(middleware)
+        self._run = chain(self.middlewares, self._send)
+        return middleware
 
     async def __call__(
         self,
@@ -33,9 +45,13 @@ class GraphSession(ABC):
         *,
         credentials: Mapping[str, str] | None = None,
     ) -> R:
+        return cast(R, await self._run(Call(method, dict(credentials or {}))))
+
+    async def _send(self, call: Call) -> Any:
+        method: GraphMethod[Any] = call.method
         request = method.build_request()
         url = self.api.url(request.path)
-        status, raw = await self.make_request(url, request, dict(credentials or {}))
+        status, raw = await self.make_request(url, request, call.credentials)
         log.debug("%s %s -> HTTP %s", request.http_method, request.path, status)
         return self.check_response(method, request, status, raw)
 

@@ -1,7 +1,10 @@
-"""Sessions execute method objects: build the HTTP call, read the answer, map failures.
+"""Sessions execute method objects: middlewares, the HTTP call, the answer mapped to a
+result or a typed error.
 
 Only :meth:`BaseSession.make_request` does I/O, so a test can swap the transport and the
-rest (URLs, status handling, Zalo's HTTP-200 errors) stays the code under test.
+rest (URLs, status handling, Zalo's HTTP-200 errors) stays the code under test. What wraps
+each call (credentials, the token refresh, quick retries) is the session's middleware chain
+(`session/middlewares.py`, registered by `ZaloClient`).
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
+from bot.apiclient.middleware import Call, Next, RequestMiddleware, chain
 from bot.channels.zalo.api_server import ZaloAPIServer
 from bot.channels.zalo.exceptions import ZaloHTTPError, ZaloNetworkError
 from bot.channels.zalo.methods.base import Request, ZaloMethod
@@ -21,17 +25,29 @@ log = logging.getLogger("bot.channels.zalo.session")
 
 
 class BaseSession(ABC):
-    """Turns a method into a result or a typed exception; retries belong to the client."""
+    """Turns a method into a result or a typed exception, through its middlewares."""
 
     def __init__(self, api: ZaloAPIServer | None = None) -> None:
         self.api = api or ZaloAPIServer()
+        self.middlewares: list[RequestMiddleware] = []
+        self._run: Next = self._send
+
+    def middleware(self, middleware: RequestMiddleware) -> RequestMiddleware:
+        """Add a layer inside the ones added before (the first added runs first)."""
+        self.middlewares.append(middleware)
+        self._run = chain(self.middlewares, self._send)
+        return middleware
 
     async def __call__(
         self, method: ZaloMethod[T], *, headers: Mapping[str, str] | None = None
     ) -> T:
+        return cast(T, await self._run(Call(method, dict(headers or {}))))
+
+    async def _send(self, call: Call) -> Any:
+        method: ZaloMethod[Any] = call.method
         request = method.build_request()
         url = self.api.url(request.server, request.path)
-        status, raw = await self.make_request(url, request, dict(headers or {}))
+        status, raw = await self.make_request(url, request, call.credentials)
         log.debug("%s %s -> HTTP %s", request.http_method, request.path, status)
         return self.check_response(method, status, raw)
 

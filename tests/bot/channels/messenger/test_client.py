@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from bot.apiclient.middleware import Call, Next, RequestMiddleware
+from bot.apiclient.proof import appsecret_proof
 from bot.channels.messenger.api_server import GraphAPIServer
-from bot.channels.messenger.client import GraphClient, RetryPolicy, appsecret_proof
+from bot.channels.messenger.client import GraphClient, RetryPolicy
 from bot.channels.messenger.exceptions import (
     BadRequestError,
     GraphNetworkError,
@@ -151,6 +154,41 @@ async def test_one_transient_failure_is_retried_in_call(
     result = await client(SendMessage(recipient_id="psid1", message={"text": "x"}))
     assert result.message_id
     assert [r.status for r in strict_fb.requests] == [503, 200]
+
+
+async def test_a_session_middleware_added_later_runs_inside_the_clients(
+    strict_fb: FakeGraph,
+) -> None:
+    """The extension point is the session's, as in aiogram: a middleware added after the
+    client's sees every try (the quick retry is outside it) with the credentials already on
+    the call; a session serves one client."""
+    seen: list[tuple[str, list[str], str]] = []
+
+    class Record(RequestMiddleware):
+        async def __call__(self, call_next: Next, call: Call) -> Any:
+            try:
+                result = await call_next(call)
+            except Exception as exc:
+                seen.append(
+                    (type(call.method).__name__, sorted(call.credentials), type(exc).__name__)
+                )
+                raise
+            seen.append((type(call.method).__name__, sorted(call.credentials), "ok"))
+            return result
+
+    client = make_client(strict_fb)
+    client.session.middleware(Record())
+    strict_fb.add_user("psid1")
+    strict_fb.http_status_next(503)
+    try:
+        await client(SendMessage(recipient_id="psid1", message={"text": "x"}))
+    finally:
+        await client.close()
+    assert [r.status for r in strict_fb.requests] == [503, 200]
+    keys = ["access_token", "appsecret_proof"]
+    assert seen == [("SendMessage", keys, "TransientGraphError"), ("SendMessage", keys, "ok")]
+    with pytest.raises(ValueError, match="already belongs"):
+        GraphClient(client.session, strict_fb.page_token)
 
 
 async def test_rate_limit_is_left_to_the_outbox(client: GraphClient, strict_fb: FakeGraph) -> None:
