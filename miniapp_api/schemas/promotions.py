@@ -122,3 +122,23 @@ class RfmCellOut(Out):
 class RfmGridOut(Out):
     cells: list[RfmCellOut]
     refreshed_at: datetime | None
+
+
+class CampaignQuery(In):
+    days: int = Field(7, ge=1, le=90, description="a broadcast's conversion window, days")
+
+
+class BroadcastResultOut(Out):
+    id: int
+    name: str
+    status: str
+    purpose: str
+    sent: int
+    converted: int = Field(description="recipients with a paid order within `days` of the send")
+    revenue: int = Field(description="those orders' amount, VND")
+    conversion_rate: float | None
+
+
+class CampaignsOut(Out):
+    days: int
+    broadcasts: list[BroadcastResultOut]

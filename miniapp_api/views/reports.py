@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.outreach.summary import broadcast_results
 from bot.web.problems import ApiError
 from loyalty.reports.cohorts import cohorts
 from loyalty.reports.games import game_report
@@ -108,5 +109,40 @@ async def rfm_report(call: Call) -> Reply:
             p.RfmCellOut(r=c.r, f=c.f, members=c.members, revenue=c.revenue) for c in grid.cells
         ],
         refreshed_at=grid.refreshed_at,
+    )
+    return Reply(out, headers={"Cache-Control": "no-store"})
+
+
+@api.route(
+    "GET",
+    "/v1/admin/reports/campaigns",
+    summary="What the broadcasts and journeys brought: reached, converted, revenue, uplift",
+    tag="reports",
+    auth="admin",
+    query=p.CampaignQuery,
+    responses={200: p.CampaignsOut},
+    errors={**ADMIN_ERRORS, 400: ("invalid_query",)},
+)
+async def campaign_report(call: Call) -> Reply:
+    """The latest 100 broadcasts, newest first: recipients sent to, those with a paid order
+    within `days` of their send and its revenue. A broadcast has no control group: this is
+    what followed it, not what it caused."""
+    days = call.query.days
+    rows = await broadcast_results(days=days)
+    out = p.CampaignsOut(
+        days=days,
+        broadcasts=[
+            p.BroadcastResultOut(
+                id=r.id,
+                name=r.name,
+                status=r.status,
+                purpose=r.purpose,
+                sent=r.sent,
+                converted=r.converted,
+                revenue=r.revenue,
+                conversion_rate=r.conversion_rate,
+            )
+            for r in rows
+        ],
     )
     return Reply(out, headers={"Cache-Control": "no-store"})

@@ -193,3 +193,58 @@ async def test_the_game_screens_link_to_the_public_page(api: Api) -> None:
     assert {g["id"]: g["rules_url"] for g in items}["quiz"] == f"{base}/promotions/quiz"
     wheel = await (await api.me("GET", "/api/v1/games/lucky-wheel", token)).json()
     assert wheel["rules_url"] == f"{base}/promotions/lucky-wheel"
+
+
+async def test_the_campaign_report_counts_orders_inside_each_window(api: Api) -> None:
+    """Recipients sent a broadcast at a known time; paid orders 2 days after (counts), 9
+    days after (outside 7, inside 14), before the send (no), and one refunded (no)."""
+    from bot.models import Broadcast, BroadcastRecipient
+    from loyalty.models import Member
+
+    codes = []
+    for n in range(4):
+        token, _ = await api.login(f"z-camp-{n}")
+        codes.append((await api.card(token))["member_code"])
+    members = {m.member_code: m.id for m in await Member.filter(member_code__in=codes)}
+    sent_at = datetime.now(UTC) - timedelta(days=20)
+    one = await Broadcast.create(name="Tết", segment="all", purpose="promotion", message={})
+    other = await Broadcast.create(name="Rỗng", segment="all", purpose="update", message={})
+    for n, code in enumerate(codes):
+        await BroadcastRecipient.create(
+            broadcast_id=one.id,
+            member_id=members[code],
+            status="sent" if n < 3 else "skipped",
+            sent_at=sent_at if n < 3 else None,
+        )
+
+    async def order(order_id: str, code: str, amount: int, after_days: float) -> None:
+        paid = (sent_at + timedelta(days=after_days)).isoformat()
+        body = {"member_code": code, "paid_at": paid}
+        assert (await api.order(order_id, amount, **body)).status == 201
+
+    await order("C-1", codes[0], 100_000, 2)
+    await order("C-2", codes[0], 50_000, 3)  # the same person again: still one conversion
+    await order("C-3", codes[1], 70_000, 9)
+    await order("C-4", codes[2], 90_000, -1)  # before the send
+    await order("C-5", codes[2], 30_000, 1)
+    refund = await api.admin("POST", "/api/v1/admin/orders/C-5/refund", json={})
+    assert refund.status == 200, await refund.text()
+    await order("C-6", codes[3], 40_000, 1)  # skipped, not sent: not a recipient
+
+    async def report(days: int) -> dict[str, Any]:
+        resp = await api.admin("GET", f"/api/v1/admin/reports/campaigns?days={days}")
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+    week = await report(7)
+    assert week["days"] == 7
+    assert [b["id"] for b in week["broadcasts"]] == [other.id, one.id]  # newest first
+    empty, tet = week["broadcasts"]
+    assert (empty["sent"], empty["converted"], empty["conversion_rate"]) == (0, 0, None)
+    assert (tet["sent"], tet["converted"], tet["revenue"]) == (3, 1, 150_000)
+    assert tet["conversion_rate"] == round(1 / 3, 4)
+    fortnight = (await report(14))["broadcasts"][1]
+    assert (fortnight["converted"], fortnight["revenue"]) == (2, 220_000)
+    await problem(
+        await api.admin("GET", "/api/v1/admin/reports/campaigns?days=0"), 400, "invalid_query"
+    )
