@@ -47,6 +47,25 @@ def chain(middlewares: Sequence[RequestMiddleware], send: Next) -> Next:
     return handler
 
 
+class MiddlewareSession(ABC):
+    """What both channels' sessions share: their middlewares, and the chain built once per
+    registration around the session's own `_send` (the HTTP call and the answer's mapping)."""
+
+    def __init__(self) -> None:
+        self.middlewares: list[RequestMiddleware] = []
+        self._run: Next = self._send
+
+    def middleware(self, middleware: RequestMiddleware) -> RequestMiddleware:
+        """Add a layer inside the ones added before (the first added runs first)."""
+        self.middlewares.append(middleware)
+        self._run = chain(self.middlewares, self._send)
+        return middleware
+
+    @abstractmethod
+    async def _send(self, call: Call) -> Any:
+        """The innermost step: one HTTP call, its answer as a result or a typed error."""
+
+
 class QuickRetry(RequestMiddleware):
     """Retries at once, with jitter, only the errors that say `retry_in_call` (they certainly
     did not reach the platform, see `bot.apiclient.retry`); everything else goes up to the

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from bot.apiclient.middleware import Call, Next, RequestMiddleware, chain
+from bot.apiclient.middleware import Call, MiddlewareSession
 from bot.channels.messenger.api_server import GraphAPIServer
 from bot.channels.messenger.exceptions import GraphNetworkError, from_response
 from bot.channels.messenger.methods.base import GraphMethod, Request
@@ -25,19 +25,12 @@ R = TypeVar("R")
 log = logging.getLogger("bot.channels.messenger.session")
 
 
-class GraphSession(ABC):
+class GraphSession(MiddlewareSession):
     """Turns a method into a result or a typed exception, through its middlewares."""
 
     def __init__(self, api: GraphAPIServer | None = None) -> None:
+        super().__init__()
         self.api = api or GraphAPIServer()
-        self.middlewares: list[RequestMiddleware] = []
-        self._run: Next = self._send
-
-    def middleware(self, middleware: RequestMiddleware) -> RequestMiddleware:
-        """Add a layer inside the ones added before (the first added runs first)."""
-        self.middlewares.append(middleware)
-        self._run = chain(self.middlewares, self._send)
-        return middleware
 
     async def __call__(
         self,
@@ -75,5 +68,5 @@ class GraphSession(ABC):
         """Perform the call; return (HTTP status, body). Raise GraphNetworkError when no
         answer came (connection error, timeout)."""
 
-    async def close(self) -> None:  # noqa: B027 - optional hook
+    async def close(self) -> None:
         """Release the transport if this session owns it."""

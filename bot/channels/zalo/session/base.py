@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from bot.apiclient.middleware import Call, Next, RequestMiddleware, chain
+from bot.apiclient.middleware import Call, MiddlewareSession
 from bot.channels.zalo.api_server import ZaloAPIServer
 from bot.channels.zalo.exceptions import ZaloHTTPError, ZaloNetworkError
 from bot.channels.zalo.methods.base import Request, ZaloMethod
@@ -24,19 +24,12 @@ T = TypeVar("T")
 log = logging.getLogger("bot.channels.zalo.session")
 
 
-class BaseSession(ABC):
+class BaseSession(MiddlewareSession):
     """Turns a method into a result or a typed exception, through its middlewares."""
 
     def __init__(self, api: ZaloAPIServer | None = None) -> None:
+        super().__init__()
         self.api = api or ZaloAPIServer()
-        self.middlewares: list[RequestMiddleware] = []
-        self._run: Next = self._send
-
-    def middleware(self, middleware: RequestMiddleware) -> RequestMiddleware:
-        """Add a layer inside the ones added before (the first added runs first)."""
-        self.middlewares.append(middleware)
-        self._run = chain(self.middlewares, self._send)
-        return middleware
 
     async def __call__(
         self, method: ZaloMethod[T], *, headers: Mapping[str, str] | None = None
@@ -76,5 +69,5 @@ class BaseSession(ABC):
         """Perform the call; return (HTTP status, body). Raise ZaloNetworkError when no
         answer came (connection error, timeout)."""
 
-    async def close(self) -> None:  # noqa: B027 - optional hook
+    async def close(self) -> None:
         """Release the transport if this session owns it."""
