@@ -10,6 +10,8 @@
 | `GET/POST /admin/content`, `GET /admin/content/versions/{id}` | manager+ | the editor |
 | `POST /admin/content/versions/{id}/rollback` | manager+ | restore a version |
 | `GET/POST /admin/users`, `POST /admin/users/{id}/deactivate` | owner | console users |
+| `GET /admin/campaigns/segments[/{id}]` | manager+ | segments with counts, members |
+| `GET /admin/campaigns/segments/{id}/members.csv` | manager+ | a segment's members (audited) |
 | `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import views
+from bot.console import segments, views
 from bot.console.guard import console_middleware
 from bot.console.pages import STATIC
 
@@ -37,6 +39,10 @@ async def static_file(request: web.Request) -> web.StreamResponse:
         charset="utf-8",
         headers={"Cache-Control": "no-cache"},
     )
+
+
+async def campaigns_home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/admin/campaigns/segments")
 
 
 def setup_console(app: web.Application) -> None:
@@ -61,4 +67,8 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/users", views.users_page)
     app.router.add_post("/admin/users", views.users_add)
     app.router.add_post("/admin/users/{id}/deactivate", views.users_deactivate)
+    app.router.add_get("/admin/campaigns", campaigns_home)
+    app.router.add_get("/admin/campaigns/segments", segments.segments_page)
+    app.router.add_get("/admin/campaigns/segments/{id}", segments.segment_members)
+    app.router.add_get("/admin/campaigns/segments/{id}/members.csv", segments.segment_csv)
     app.router.add_get("/admin/static/{name}", static_file)
