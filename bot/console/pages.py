@@ -39,7 +39,12 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(VN).strftime("%d/%m/%Y %H:%M")
 
 
+def _fromiso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 _env.filters["when"] = _when
+_env.filters["fromiso"] = _fromiso
 _env.filters["vnd"] = _vnd
 _env.filters["num"] = _num
 

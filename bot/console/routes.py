@@ -12,6 +12,9 @@
 | `GET/POST /admin/users`, `POST /admin/users/{id}/deactivate` | owner | console users |
 | `GET /admin/campaigns/segments[/{id}]` | manager+ | segments with counts, members |
 | `GET /admin/campaigns/segments/{id}/members.csv` | manager+ | a segment's members (audited) |
+| `GET /admin/campaigns/broadcasts`, `GET/POST …/broadcasts/new` | manager+ | list, compose |
+| `POST /admin/campaigns/broadcasts/preview` | manager+ | the live preview (HTML fragment) |
+| `GET /admin/campaigns/broadcasts/{id}`, `GET/POST …/{id}/cancel` | manager+ | progress, cancel |
 | `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import segments, views
+from bot.console import broadcasts, segments, views
 from bot.console.guard import console_middleware
 from bot.console.pages import STATIC
 
@@ -71,4 +74,11 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/campaigns/segments", segments.segments_page)
     app.router.add_get("/admin/campaigns/segments/{id}", segments.segment_members)
     app.router.add_get("/admin/campaigns/segments/{id}/members.csv", segments.segment_csv)
+    app.router.add_get("/admin/campaigns/broadcasts", broadcasts.list_page)
+    app.router.add_get("/admin/campaigns/broadcasts/new", broadcasts.compose_page)
+    app.router.add_post("/admin/campaigns/broadcasts/new", broadcasts.compose_submit)
+    app.router.add_post("/admin/campaigns/broadcasts/preview", broadcasts.preview_fragment)
+    app.router.add_get("/admin/campaigns/broadcasts/{id}", broadcasts.progress_page)
+    app.router.add_get("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_confirm)
+    app.router.add_post("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_submit)
     app.router.add_get("/admin/static/{name}", static_file)
