@@ -15,6 +15,8 @@
 | `GET /admin/campaigns/broadcasts`, `GET/POST …/broadcasts/new` | manager+ | list, compose |
 | `POST /admin/campaigns/broadcasts/preview` | manager+ | the live preview (HTML fragment) |
 | `GET /admin/campaigns/broadcasts/{id}`, `GET/POST …/{id}/cancel` | manager+ | progress, cancel |
+| `GET /admin/reports`, `…/cohorts[.csv]`, `…/rfm[.csv]`, `…/sources[.csv]` | manager+ | reports |
+| `GET /admin/reports/games/{game_id}[.csv]` | manager+ | a game and its promotion ledger |
 | `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import broadcasts, segments, views
+from bot.console import broadcasts, reports, segments, views
 from bot.console.guard import console_middleware
 from bot.console.pages import STATIC
 
@@ -81,4 +83,13 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/campaigns/broadcasts/{id}", broadcasts.progress_page)
     app.router.add_get("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_confirm)
     app.router.add_post("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_submit)
+    app.router.add_get("/admin/reports", reports.index)
+    app.router.add_get("/admin/reports/cohorts", reports.cohorts_page)
+    app.router.add_get("/admin/reports/cohorts.csv", reports.cohorts_csv)
+    app.router.add_get("/admin/reports/rfm", reports.rfm_page)
+    app.router.add_get("/admin/reports/rfm.csv", reports.rfm_csv)
+    app.router.add_get("/admin/reports/sources", reports.sources_page)
+    app.router.add_get("/admin/reports/sources.csv", reports.sources_csv)
+    app.router.add_get("/admin/reports/games/{game_id}.csv", reports.game_csv)
+    app.router.add_get("/admin/reports/games/{game_id}", reports.game_page)
     app.router.add_get("/admin/static/{name}", static_file)

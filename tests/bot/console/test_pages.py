@@ -69,6 +69,16 @@ def _routes(
         ("GET", b, "manager", {}, 200),
         ("GET", f"{b}/cancel", "manager", {}, 200),
         ("POST", f"{b}/cancel", "manager", {}, 409),  # already cancelled: refused, not 403
+        ("GET", "/admin/reports", "manager", {}, 200),
+        ("GET", "/admin/reports/cohorts?by=joined", "manager", {}, 200),
+        ("GET", "/admin/reports/cohorts.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/rfm", "manager", {}, 200),
+        ("GET", "/admin/reports/rfm.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/sources", "manager", {}, 200),
+        ("GET", "/admin/reports/sources.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/games/lucky-wheel", "manager", {}, 200),
+        ("GET", "/admin/reports/games/lucky-wheel.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/games/nope", "manager", {}, 404),
     ]
 
 
@@ -125,7 +135,9 @@ async def test_pages_have_no_inline_script_and_a_strict_policy(console: Console)
     for path in ("/admin", "/admin/till", "/admin/members", f"/admin/members/{code}",
                  "/admin/content", "/admin/users", "/admin/campaigns/segments",
                  "/admin/campaigns/segments/all", "/admin/campaigns/broadcasts",
-                 "/admin/campaigns/broadcasts/new"):  # fmt: skip
+                 "/admin/campaigns/broadcasts/new", "/admin/reports",
+                 "/admin/reports/cohorts", "/admin/reports/rfm", "/admin/reports/sources",
+                 "/admin/reports/games/lucky-wheel"):  # fmt: skip
         resp = await console.get(path)
         html = await resp.text()
         assert resp.status == 200, path
