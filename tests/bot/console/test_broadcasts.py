@@ -173,3 +173,18 @@ async def test_bad_forms_are_refused_with_their_reason(console: Console) -> None
     assert await Broadcast.all().count() == 0
     assert (await console.get("/admin/campaigns/broadcasts/999")).status == 404
     assert (await console.get("/admin/campaigns/broadcasts/abc/cancel")).status == 404
+
+
+async def test_dashboard_shows_running_broadcasts(console: Console) -> None:
+    await three_members(console)
+    await console.as_role("manager")
+    assert 'id="no-running"' in await (await console.get("/admin")).text()
+    later = (datetime.now(UTC) + VN + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    resp = await console.post(NEW, form(action="create", send_at=later, name="Tin hẹn giờ"))
+    assert resp.status == 303
+    row = await Broadcast.get()
+    html = await (await console.get("/admin")).text()
+    line = html.split(f'data-broadcast="{row.id}"')[1].split("</tr>")[0]
+    assert "Tin hẹn giờ" in line and "Đã hẹn giờ" in line and "0%" in line
+    await console.post(f"/admin/campaigns/broadcasts/{row.id}/cancel")
+    assert 'id="no-running"' in await (await console.get("/admin")).text()
