@@ -268,7 +268,7 @@ def _set_value(browser: Any, element_id: str, value: str) -> None:
     )
 
 
-def compose_flow(browser: Any, base: str, send_at: str) -> str:
+def compose_flow(browser: Any, base: str, send_at: str, audience: int = 2) -> str:
     """Compose, see the live preview, dry-run, schedule; back with the progress page's URL."""
     from selenium.webdriver.support.ui import Select
 
@@ -287,7 +287,8 @@ def compose_flow(browser: Any, base: str, send_at: str) -> str:
     _set_value(browser, "b-text", "Chào {name}, quán có món mới!")
     _wait(browser).until(_text_has("preview-zalo", "Chào Thu Hà"))
     _by_id(browser, "dry-run-btn").click()
-    _wait(browser).until(_text_has("dry-audience", "2"))
+    _wait(browser).until(_text_has("dry-audience", str(audience)))
+    assert _by_id(browser, "dry-audience").text == str(audience)
     assert _by_id(browser, "dry-send").text == "0"
     assert "không kênh nào gửi được lúc này" in _by_id(browser, "dry-skips").text
     assert _by_id(browser, "b-name").get_attribute("value") == "Món mới tháng này"  # kept
