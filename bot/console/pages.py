@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,24 @@ def _num(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+VN = timezone(timedelta(hours=7))
+
+
+def _when(value: datetime | None) -> str:
+    """A moment in Vietnam time (UTC+7), as the shop reads it; naive values are UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN).strftime("%d/%m/%Y %H:%M")
+
+
+def _fromiso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+_env.filters["when"] = _when
+_env.filters["fromiso"] = _fromiso
 _env.filters["vnd"] = _vnd
 _env.filters["num"] = _num
 

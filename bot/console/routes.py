@@ -10,6 +10,13 @@
 | `GET/POST /admin/content`, `GET /admin/content/versions/{id}` | manager+ | the editor |
 | `POST /admin/content/versions/{id}/rollback` | manager+ | restore a version |
 | `GET/POST /admin/users`, `POST /admin/users/{id}/deactivate` | owner | console users |
+| `GET /admin/campaigns/segments[/{id}]` | manager+ | segments with counts, members |
+| `GET /admin/campaigns/segments/{id}/members.csv` | manager+ | a segment's members (audited) |
+| `GET /admin/campaigns/broadcasts`, `GET/POST …/broadcasts/new` | manager+ | list, compose |
+| `POST /admin/campaigns/broadcasts/preview` | manager+ | the live preview (HTML fragment) |
+| `GET /admin/campaigns/broadcasts/{id}`, `GET/POST …/{id}/cancel` | manager+ | progress, cancel |
+| `GET /admin/reports`, `…/cohorts[.csv]`, `…/rfm[.csv]`, `…/sources[.csv]` | manager+ | reports |
+| `GET /admin/reports/games/{game_id}[.csv]` | manager+ | a game and its promotion ledger |
 | `GET /admin/static/{name}` | anyone | the console's script, style sheet and QR decoder |
 """
 
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import views
+from bot.console import broadcasts, reports, segments, views
 from bot.console.guard import console_middleware
 from bot.console.pages import STATIC
 
@@ -37,6 +44,10 @@ async def static_file(request: web.Request) -> web.StreamResponse:
         charset="utf-8",
         headers={"Cache-Control": "no-cache"},
     )
+
+
+async def campaigns_home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/admin/campaigns/segments")
 
 
 def setup_console(app: web.Application) -> None:
@@ -61,4 +72,24 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/users", views.users_page)
     app.router.add_post("/admin/users", views.users_add)
     app.router.add_post("/admin/users/{id}/deactivate", views.users_deactivate)
+    app.router.add_get("/admin/campaigns", campaigns_home)
+    app.router.add_get("/admin/campaigns/segments", segments.segments_page)
+    app.router.add_get("/admin/campaigns/segments/{id}", segments.segment_members)
+    app.router.add_get("/admin/campaigns/segments/{id}/members.csv", segments.segment_csv)
+    app.router.add_get("/admin/campaigns/broadcasts", broadcasts.list_page)
+    app.router.add_get("/admin/campaigns/broadcasts/new", broadcasts.compose_page)
+    app.router.add_post("/admin/campaigns/broadcasts/new", broadcasts.compose_submit)
+    app.router.add_post("/admin/campaigns/broadcasts/preview", broadcasts.preview_fragment)
+    app.router.add_get("/admin/campaigns/broadcasts/{id}", broadcasts.progress_page)
+    app.router.add_get("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_confirm)
+    app.router.add_post("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_submit)
+    app.router.add_get("/admin/reports", reports.index)
+    app.router.add_get("/admin/reports/cohorts", reports.cohorts_page)
+    app.router.add_get("/admin/reports/cohorts.csv", reports.cohorts_csv)
+    app.router.add_get("/admin/reports/rfm", reports.rfm_page)
+    app.router.add_get("/admin/reports/rfm.csv", reports.rfm_csv)
+    app.router.add_get("/admin/reports/sources", reports.sources_page)
+    app.router.add_get("/admin/reports/sources.csv", reports.sources_csv)
+    app.router.add_get("/admin/reports/games/{game_id}.csv", reports.game_csv)
+    app.router.add_get("/admin/reports/games/{game_id}", reports.game_page)
     app.router.add_get("/admin/static/{name}", static_file)

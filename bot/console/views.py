@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.appkeys import CONTENT, KV, SETTINGS
-from bot.console import content_editor, dashboard
+from bot.console import broadcasts, content_editor, dashboard
 from bot.console.accounts import (
     MIN_PASSWORD,
     AccountError,
@@ -39,6 +39,7 @@ from loyalty import consent, members, points, tiers, vouchers
 from loyalty.errors import InsufficientPoints, InvalidAmount, LoyaltyError, MemberNotFound
 from loyalty.models import Member, MemberIdentity, Order, Play
 from loyalty.phone import is_phone_like
+from loyalty.promotions.registration import registration
 from miniapp_api import audit
 from miniapp_api.auth import actor_of
 
@@ -166,6 +167,9 @@ async def home(request: web.Request) -> web.StreamResponse:
         "revenue": dashboard.bar_chart(stats.revenue_by_day, labels, title="Doanh thu mỗi ngày"),
         "plays": dashboard.bar_chart(stats.plays_by_day, labels, title="Lượt chơi mỗi ngày"),
     }
+    content = request.app[CONTENT].current
+    threshold = content.promotions.registration_threshold
+    checked = [(game, registration(game, threshold)) for game in content.games]
     return render(
         "dashboard.html",
         title="Tổng quan",
@@ -173,6 +177,8 @@ async def home(request: web.Request) -> web.StreamResponse:
         csrf=_csrf(request),
         stats=stats,
         charts=charts,
+        running=await broadcasts.running(),
+        registrations=[(game, reg) for game, reg in checked if reg.required],
     )
 
 

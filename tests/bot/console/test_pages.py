@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import ConsoleSession, ConsoleUser, ContentVersion
+from bot.models import Broadcast, ConsoleSession, ConsoleUser, ContentVersion
 from loyalty.models import AuditEntry, Member, PointsEntry
 from tests.bot.console.conftest import USERS, Console
 
@@ -27,8 +27,12 @@ async def _member(console: Console, amount: int = 150_000, order_id: str = "POS-
     return str((await resp.json())["member_code"])
 
 
-def _routes(code: str, version: int) -> list[tuple[str, str, str, dict[str, Any], int]]:
+def _routes(
+    code: str, version: int, broadcast: int
+) -> list[tuple[str, str, str, dict[str, Any], int]]:
     """(method, path, least role, form, status for an allowed role): every console route."""
+    b = f"/admin/campaigns/broadcasts/{broadcast}"
+    compose = {"name": "x", "segment": "all", "purpose": "update", "text": "Chào"}
     return [
         ("GET", "/admin/till", "staff", {}, 200),
         ("GET", "/admin/members", "manager", {}, 200),
@@ -48,6 +52,33 @@ def _routes(code: str, version: int) -> list[tuple[str, str, str, dict[str, Any]
         ("GET", "/admin/users", "owner", {}, 200),
         ("POST", "/admin/users", "owner", {"email": "x", "role": "staff"}, 422),
         ("POST", "/admin/users/999/deactivate", "owner", {}, 404),
+        ("GET", "/admin/campaigns/segments", "manager", {}, 200),
+        ("GET", "/admin/campaigns/segments/all", "manager", {}, 200),
+        ("GET", "/admin/campaigns/segments/all/members.csv", "manager", {}, 200),
+        ("GET", "/admin/campaigns/broadcasts", "manager", {}, 200),
+        ("GET", "/admin/campaigns/broadcasts/new", "manager", {}, 200),
+        (
+            "POST",
+            "/admin/campaigns/broadcasts/new",
+            "manager",
+            {**compose, "action": "dry_run"},
+            200,
+        ),
+        ("POST", "/admin/campaigns/broadcasts/new", "manager", {**compose, "name": ""}, 422),
+        ("POST", "/admin/campaigns/broadcasts/preview", "manager", compose, 200),
+        ("GET", b, "manager", {}, 200),
+        ("GET", f"{b}/cancel", "manager", {}, 200),
+        ("POST", f"{b}/cancel", "manager", {}, 409),  # already cancelled: refused, not 403
+        ("GET", "/admin/reports", "manager", {}, 200),
+        ("GET", "/admin/reports/cohorts?by=joined", "manager", {}, 200),
+        ("GET", "/admin/reports/cohorts.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/rfm", "manager", {}, 200),
+        ("GET", "/admin/reports/rfm.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/sources", "manager", {}, 200),
+        ("GET", "/admin/reports/sources.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/games/lucky-wheel", "manager", {}, 200),
+        ("GET", "/admin/reports/games/lucky-wheel.csv", "manager", {}, 200),
+        ("GET", "/admin/reports/games/nope", "manager", {}, 404),
     ]
 
 
@@ -55,7 +86,11 @@ async def test_role_matrix_over_every_console_route(console: Console) -> None:
     code = await _member(console)
     # An invalid text: an allowed role reaches the rollback and gets its 422.
     version = await ContentVersion.create(sha256="0" * 64, text="x", saved_at=_now())
-    routes = _routes(code, version.id)
+    finished = await Broadcast.create(
+        name="Đã hủy", segment="all", purpose="update", message={"text": "x"},
+        status="cancelled",
+    )  # fmt: skip
+    routes = _routes(code, version.id, finished.id)
     # Signed out: every page sends to the sign-in page, every form too.
     console.client.session.cookie_jar.clear()
     for method, path, _, form, _ in routes:
@@ -78,7 +113,7 @@ async def test_role_matrix_over_every_console_route(console: Console) -> None:
     # Public: the sign-in page and the static files.
     console.client.session.cookie_jar.clear()
     assert (await console.get("/admin/login")).status == 200
-    for name in ("console.js", "till.js", "content.js", "console.css", "jsQR.js"):
+    for name in ("console.js", "till.js", "content.js", "console.css", "jsQR.js", "broadcast.js"):
         assert (await console.get(f"/admin/static/{name}")).status == 200, name
     for bad in (".hidden.js", "missing.js", "x.py"):
         assert (await console.get(f"/admin/static/{bad}")).status == 404
@@ -98,7 +133,11 @@ async def test_pages_have_no_inline_script_and_a_strict_policy(console: Console)
     code = await _member(console)
     await console.as_role("owner")
     for path in ("/admin", "/admin/till", "/admin/members", f"/admin/members/{code}",
-                 "/admin/content", "/admin/users"):  # fmt: skip
+                 "/admin/content", "/admin/users", "/admin/campaigns/segments",
+                 "/admin/campaigns/segments/all", "/admin/campaigns/broadcasts",
+                 "/admin/campaigns/broadcasts/new", "/admin/reports",
+                 "/admin/reports/cohorts", "/admin/reports/rfm", "/admin/reports/sources",
+                 "/admin/reports/games/lucky-wheel"):  # fmt: skip
         resp = await console.get(path)
         html = await resp.text()
         assert resp.status == 200, path
