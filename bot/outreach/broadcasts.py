@@ -40,7 +40,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.content.outreach import TEMPLATE_VARS
 from bot.content.schema import Content
 from bot.content.templating import check_template
 from bot.contracts.channel import Channel
@@ -59,6 +58,7 @@ from bot.outreach.policy import (
     in_quiet_hours,
     rules_from,
 )
+from bot.outreach.templates import template_request as template_request
 from games.config import VoucherSpec
 from loyalty import rawsql, vouchers
 from loyalty.models import Member
@@ -125,10 +125,16 @@ def check(spec: Spec, content: Content) -> None:
     problem = check_template(spec.text, allowed)
     if problem:
         raise BroadcastError("invalid_message", f"message.text: {problem[0]} — {problem[1]}")
-    if spec.zns_template and content.zns.templates.get(spec.zns_template) is None:
+    name = spec.zns_template
+    if (
+        name
+        and name not in content.zns.templates
+        and name not in (content.messenger_utility.templates)
+    ):
         raise BroadcastError(
             "unknown_template",
-            f"message.zns_template {spec.zns_template!r} is not in the content file's zns:",
+            f"message.zns_template {name!r} is in neither zns: nor messenger_utility: of the "
+            "content file",
         )
 
 
@@ -286,6 +292,8 @@ async def load_asks(
         used = {int(r["member_id"]): int(r["n"]) for r in rows}
     spec = content.zns.templates.get(zns_template) if zns_template else None
     zalo_template = Template(by_uid=spec.by_uid) if spec is not None else None
+    utility = content.messenger_utility.templates.get(zns_template) if zns_template else None
+    messenger_template = Template(by_uid=True) if utility is not None else None
     out: dict[int, tuple[Member, Ask]] = {}
     for member_id in member_ids:
         member = members.get(member_id)
@@ -300,53 +308,13 @@ async def load_asks(
                 promotions_this_week=used.get(member_id, 0),
                 has_phone=member.phone is not None,
                 zalo_template=zalo_template,
+                messenger_template=messenger_template,
             ),
         )
     return out
 
 
 # --- sending ----------------------------------------------------------------------------------
-def template_request(
-    content: Content,
-    name: str | None,
-    member: Member,
-    d: Decision,
-    *,
-    tracking: str,
-    **variables: Any,
-) -> tuple[str, dict[str, Any]] | None:
-    """The Zalo ZBS call (method, payload) for a template route, from the `zns:` mapping;
-    None for the other routes."""
-    if d.route not in ("zalo_zbs_uid", "zalo_zbs_phone") or not name:
-        return None
-    spec = content.zns.templates.get(name)
-    if spec is None:
-        return None
-    values: dict[str, Any] = dict.fromkeys(TEMPLATE_VARS, "")
-    values.update(
-        name=member.name or content.texts.fallback_name,
-        points=member.points_balance,
-        balance=member.points_balance,
-        tier=member.tier,
-    )
-    values.update(variables)
-    data = {key: content.render(value, **values) for key, value in spec.params.items()}
-    if d.route == "zalo_zbs_uid" and d.user_id:
-        return "template/uid", {
-            "user_id": d.user_id,
-            "template_id": spec.template_id,
-            "template_data": data,
-        }
-    if not member.phone:
-        return None
-    return "template/phone", {
-        "phone": member.phone,
-        "template_id": spec.template_id,
-        "template_data": data,
-        "tracking_id": tracking[:48],
-    }
-
-
 class Pace:
     """A token bucket: at most `rate` calls per second, spread evenly."""
 
@@ -524,7 +492,7 @@ class BroadcastSender:
         )
         wired = d.route in ("zalo_cs", "messenger") and d.user_id is not None
         if channel is None or not (wired or template is not None):
-            # Messenger utility templates are not wired to broadcasts yet.
+            # the mapping vanished between the policy and the send (a content reload)
             await BroadcastRecipient.filter(id=rid, status="claimed").update(
                 status="skipped", reason="no_channel", channel=d.channel
             )
