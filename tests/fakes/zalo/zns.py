@@ -73,7 +73,7 @@ class Zns:
         for name in params:
             if data.get(name) in (None, ""):
                 return err(E_ZNS_PARAM_MISSING, f"Missing parameter: {name}")
-        used = len(fake.zns_sent)
+        used = fake.zns_used_today()
         if used >= fake.zns_daily_quota:
             return err(E_ZNS_QUOTA, "Daily quota exceeded")
         item = ZnsMessage(
@@ -91,7 +91,10 @@ class Zns:
             {
                 "message_id": item.msg_id,
                 "user_id": user_id,
-                "quota": {"quota_type": "reward_quota", "remain": fake.zns_daily_quota - used - 1},
+                "quota": {
+                    "quota_type": fake.uid_quota_type,
+                    "remain": fake.zns_daily_quota - used - 1,
+                },
             }
         )
 
@@ -120,7 +123,7 @@ class Zns:
                 return err(E_ZNS_PARAM_MISSING, f"Missing parameter: {name}")
             if max_length is not None and len(str(value)) > max_length:
                 return err(E_ZNS_PARAM_LONG, f"Parameter {name} is longer than {max_length}")
-        used = len(fake.zns_sent)
+        used = fake.zns_used_today()
         if used >= fake.zns_daily_quota:
             return err(E_ZNS_QUOTA, "Daily quota exceeded")
         item = ZnsMessage(
