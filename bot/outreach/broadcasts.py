@@ -47,7 +47,7 @@ from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryErro
 from bot.contracts.outbound import Purpose
 from bot.core.messages import Image, OutboundMessage, Text
 from bot.models import Broadcast, BroadcastRecipient, Contact, OutboxMessage
-from bot.outreach import audience
+from bot.outreach import audience, caps
 from bot.outreach.policy import (
     Ask,
     ContactView,
@@ -280,16 +280,8 @@ async def load_asks(
             ContactView(c["channel"], c["user_id"], c["last_inbound_at"], c["reachable"])
         )
     used: dict[int, int] = {}
-    if purpose == "promotion":
-        rows = await rawsql.fetch(
-            "SELECT member_id, COUNT(*) AS n FROM broadcast_recipient WHERE status = 'sent'"
-            " AND purpose = 'promotion' AND sent_at >= ? AND member_id IN ("
-            + ",".join("?" * len(member_ids))
-            + ") GROUP BY member_id",
-            now - WEEK,
-            *member_ids,
-        )
-        used = {int(r["member_id"]): int(r["n"]) for r in rows}
+    if purpose == "promotion":  # the weekly cap, across every source (`caps`)
+        used = await caps.promotions_sent(member_ids, now - WEEK)
     spec = content.zns.templates.get(zns_template) if zns_template else None
     zalo_template = Template(by_uid=spec.by_uid) if spec is not None else None
     utility = content.messenger_utility.templates.get(zns_template) if zns_template else None

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.models import Broadcast, BroadcastRecipient
+from bot.models import Broadcast, BroadcastRecipient, Contact
 from tests.bot.handlers.conftest import Bot
 from tests.bot.outreach.conftest import HEADERS, Clock, fb_member, quiet_around, sender_for
 
@@ -229,3 +229,35 @@ async def test_a_refreshed_segment_of_the_content_file_is_an_audience(app: Bot) 
         URL + "?dry_run=true", json=body(segment="no-such-segment"), headers=HEADERS
     )
     assert (r.status, (await r.json())["code"]) == (422, "unknown_segment")
+
+
+async def test_weekly_cap_counts_the_last_seven_days_of_every_source(app: Bot) -> None:
+    """Cap 2: two broadcasts go, the third is `weekly_cap`; eight days later one goes again.
+    The count is `caps.promotions_sent`, the one place every source is summed."""
+    from bot.outreach import caps
+
+    one = await fb_member(app, "p1")
+    two = await fb_member(app, "p2")
+    clock = Clock(datetime.now(UTC))
+    sender, _ = sender_for(app, clock, max_promotions_per_week=2)
+
+    async def broadcast(name: str) -> list[tuple[str, str | None]]:
+        r = await app.client.post(URL, json=body(name=name), headers=HEADERS)
+        bid = (await r.json())["id"]
+        await sender.run(bid)
+        rows = await BroadcastRecipient.filter(broadcast_id=bid).order_by("member_id")
+        return [(r.status, r.reason) for r in rows]
+
+    assert await broadcast("b1") == [("sent", None), ("sent", None)]
+    await BroadcastRecipient.filter(member_id=two.id).update(status="failed")  # not sent
+    assert await broadcast("b2") == [("sent", None), ("sent", None)]
+    week_ago = clock.now - timedelta(days=7)
+    assert await caps.promotions_sent([one.id, two.id, 999_999], week_ago) == {
+        one.id: 2,
+        two.id: 1,
+    }
+    assert await broadcast("b3") == [("skipped", "weekly_cap"), ("sent", None)]
+    clock.now += timedelta(days=8)
+    await Contact.filter(member_id__in=[one.id, two.id]).update(last_inbound_at=clock.now)
+    assert await broadcast("b4") == [("sent", None), ("sent", None)]
+    assert len(app.fb.sent_to("p1")) == 3
