@@ -522,6 +522,10 @@ class BroadcastSender:
             for method, payload in calls:
                 platform_id = await self.deliver(channel, row, user_id, method, payload)
         except PermanentDeliveryError as exc:
+            if exc.unreachable:  # blocked / gone: as the outbox does, nothing more to them
+                await Contact.filter(
+                    channel=channel.name, account_id=channel.account_id, user_id=d.user_id
+                ).update(reachable=False, unreachable_reason=exc.reason[:255])
             await BroadcastRecipient.filter(id=rid).update(
                 status="failed", reason=exc.reason[:255]
             )

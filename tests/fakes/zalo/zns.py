@@ -14,6 +14,7 @@ from aiohttp import web
 from tests.fakes.zalo.state import (
     E_NOT_FOLLOWER,
     E_PARAM,
+    E_USER_BANNED,
     E_ZNS_PARAM_LONG,
     E_ZNS_PARAM_MISSING,
     E_ZNS_PHONE,
@@ -63,6 +64,8 @@ class Zns:
         user_id = str(body.get("user_id", ""))
         if user_id not in fake.users:
             return err(E_NOT_FOLLOWER, "User has not followed OA or does not exist")
+        if fake.users[user_id].blocked:
+            return err(E_USER_BANNED, "User is banned or has been inactive for too long")
         template_id = str(body.get("template_id", ""))
         params = fake.templates.get(template_id)
         if params is None or template_id not in fake.uid_templates:
