@@ -44,7 +44,9 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
 if slot < now then slot = now end
-redis.call('SET', KEYS[1], slot + interval, 'PX', math.floor(interval / 1000) + 60000)
+-- kept until a minute after the last slot handed out, then the budget starts afresh
+local keep = math.floor((slot + interval - now) / 1000) + 60000
+redis.call('SET', KEYS[1], slot + interval, 'PX', keep)
 return slot - now
 """
 
@@ -57,10 +59,14 @@ class RedisPace:
         self.interval_us = max(1, int(1_000_000 / rate))
         self._script = redis.register_script(_RESERVE)
 
+    async def reserve(self) -> float:
+        """Take the next free slot of the shared budget; seconds until it comes."""
+        return int(await self._script(keys=[self.key], args=[self.interval_us])) / 1_000_000
+
     async def wait(self) -> None:
-        wait_us = int(await self._script(keys=[self.key], args=[self.interval_us]))
-        if wait_us > 0:
-            await asyncio.sleep(wait_us / 1_000_000)
+        delay = await self.reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 PacerFactory = Callable[[str, float], Pacer]
