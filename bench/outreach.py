@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import resource
 import time
 from collections import Counter
@@ -24,44 +25,35 @@ CONCURRENCY = 64  # calls in flight: 500/s x 30 ms needs 15, the rest absorbs DB
 
 
 class StatementCounter:
-    """Counts statements sent by Tortoise's clients (pool and transactions) and asyncpg."""
+    """Counts statements at asyncpg's connection, below every path that sends one (Tortoise's
+    clients and transactions, and `loyalty.rawsql`'s direct calls): `_execute` (queries with
+    parameters), `_executemany`, and `execute` without parameters (BEGIN, COMMIT, …)."""
 
     def __init__(self) -> None:
         self.count = 0
         self._undo: list[tuple[type, str, Any]] = []
 
     def install(self) -> None:
-        from tortoise.backends.base.client import BaseDBAsyncClient
+        from asyncpg.connection import Connection
 
-        classes = {type(c) for c in _clients()} | set(BaseDBAsyncClient.__subclasses__())
-        for cls in list(classes):
-            classes |= set(cls.__subclasses__())
-        for cls in classes:
-            for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
-                original = cls.__dict__.get(name)
-                if original is None:
-                    continue
-                self._undo.append((cls, name, original))
-                setattr(cls, name, self._wrap(original))
+        for name in ("_execute", "_executemany", "execute"):
+            original = Connection.__dict__[name]
+            self._undo.append((Connection, name, original))
+            setattr(Connection, name, self._wrap(original, plain_only=name == "execute"))
 
-    def _wrap(self, fn: Any) -> Any:
+    def _wrap(self, fn: Any, *, plain_only: bool) -> Any:
         counter = self
 
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            counter.count += 1
-            return await fn(*args, **kwargs)
+        async def counted(conn: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            if not plain_only or not args:  # `execute` with args goes through `_execute`
+                counter.count += 1
+            return await fn(conn, query, *args, **kwargs)
 
         return counted
 
     def uninstall(self) -> None:
         for cls, name, original in reversed(self._undo):
             setattr(cls, name, original)
-
-
-def _clients() -> list[Any]:
-    from tortoise import connections
-
-    return list(connections.all())
 
 
 def _fake_main(conn: Connection, latency: float) -> None:
@@ -226,12 +218,13 @@ async def run_outreach(
         )
         counter = StatementCounter()
         counter.install()
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         try:
             result = await sender.run(bid)
         finally:
             counter.uninstall()
         elapsed = time.monotonic() - start
+        cpu = time.process_time() - cpu
         at_fake = await fake.ask("stats")
         await store.close()
         return {
@@ -244,6 +237,10 @@ async def run_outreach(
             "rate": round(result.sent / elapsed, 1),
             "limit": RATE,
             "rate_vs_limit": round(result.sent / elapsed / RATE, 3),
+            # the sender's CPU seconds per second of the run: near 1, the sender is the
+            # bottleneck; well below, it waits (for the fake, PostgreSQL or a busy machine)
+            "sender_cpu_share": round(cpu / elapsed, 2),
+            "load_average_1min": round(os.getloadavg()[0], 1),  # others share the machine
             "baseline_rate": round(baseline, 1),
             "rate_vs_baseline": round(result.sent / elapsed / baseline, 3),
             "accepted_at_fake": at_fake["accepted"],

@@ -8,20 +8,23 @@ Exactly once per recipient: when sending starts the audience is frozen, one
 `BroadcastRecipient` row per member, in one INSERT … SELECT under a conditional update of the
 broadcast (two workers cannot both freeze it). Workers then claim small batches of pending
 rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never take the same row; SQLite
-has one writer), decide each with the delivery policy, and for each allowed row:
-`claimed → sending` (a conditional UPDATE), the platform call, then `sent` or `failed`.
+has one writer), decide each with the delivery policy a batch ahead of the senders, and for
+each allowed row: its pace slot, `claimed → sending` (a conditional UPDATE shared by the rows
+of that moment, `results.SendingMarker`), the platform call, then `sent` (written a group at
+a time, `results.SentWriter`) or `failed`.
 
 The one unavoidable window: the platform accepted the message and the process died before
 writing `sent`. Such a row stays `sending`; after the claim lease it is recorded `failed`
 with reason "unknown: ..." and never sent again (a duplicate is worse than a miss for a
-promotion, and the row says so). The window is one HTTP call long per row: the state is
-written right before and right after each call, never batched. Rows claimed but not yet
-`sending` when a worker dies were never attempted: after the lease they go back to pending,
-so nobody is skipped.
+promotion, and the row says so). Per dead worker the window holds its calls in flight plus
+at most one group of marks and one group of unwritten `sent` rows (each bounded by the
+concurrency). Rows claimed but not yet `sending` when a worker dies were never attempted:
+after the lease they go back to pending, so nobody is skipped.
 
-Pacing: one token bucket per channel (`OUTREACH_RATE_*` per worker), a bounded number of
-calls in flight, transient errors retried with backoff and jitter, quota errors recorded as
-`platform_quota` and not retried, Zalo's night refusals held until the morning.
+Pacing: one budget per channel (`OUTREACH_RATE_*`; shared by every worker through Redis,
+`pace.py`), a bounded number of calls in flight, transient errors retried with backoff and
+jitter, quota errors recorded as `platform_quota` and not retried, Zalo's night refusals
+held until the morning.
 """
 
 from __future__ import annotations

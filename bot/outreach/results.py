@@ -81,7 +81,7 @@ class SendingMarker:
     row, and the rows of a dead worker that were marked but never called are at most one
     group (recorded `unknown`, never resent, like the calls in flight)."""
 
-    def __init__(self, *, group: int = 16, delay: float = 0.005) -> None:
+    def __init__(self, *, group: int = 16, delay: float = 0.002) -> None:
         self.group = max(1, group)
         self.delay = delay
         self._waiting: list[tuple[int, str, asyncio.Future[bool]]] = []
