@@ -146,7 +146,7 @@ def checks(results: dict[str, Any]) -> list[Check]:
                 outreach["statements_per_recipient"] <= 3,
             ),
             Check(
-                "broadcast: peak RSS (sender + fake)",
+                "broadcast: peak RSS (sender)",
                 "< 250 MB",
                 f"{outreach['peak_rss_mb']:.0f} MB",
                 outreach["peak_rss_mb"] < 250,

@@ -38,6 +38,7 @@ from bot.handlers.services import Services
 from bot.jobs import register_jobs
 from bot.outreach.broadcasts import BroadcastSender
 from bot.outreach.notices import Notices
+from bot.outreach.pace import redis_pacers
 from bot.outreach.scheduler import Scheduler
 from bot.pipeline.inbox import InboxProcessor
 from bot.pipeline.ingest.ingest import InboxIngest
@@ -128,6 +129,9 @@ class Runtime:
             concurrency=s.OUTREACH_CONCURRENCY,
             batch=s.OUTREACH_CLAIM_BATCH,
             lease_seconds=s.OUTREACH_CLAIM_LEASE_SECONDS,
+            pacers=(  # with Redis, one rate budget per channel across every worker
+                redis_pacers(self.backends.redis, s.REDIS_PREFIX) if self.backends.redis else None
+            ),
         )
         self.notices = Notices(
             outbox=self.outbox,

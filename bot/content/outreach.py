@@ -5,6 +5,9 @@ promotion may ride a Zalo consultation message) plus the confirmations of the op
 `zns` maps each transactional notice (and any template a broadcast names) to an approved Zalo
 ZBS template: its id, its tag (1 transaction, 2 care, 3 promotion), whether it may go by UID
 (templates approved on or after 2025-12-10) and how its parameters are filled.
+`messenger_utility` does the same for the Page's approved Messenger utility templates, the
+only way an `update` notice reaches a person outside Messenger's 24-hour window (message tags
+are not used: ACCOUNT_UPDATE is reported deprecated, reference outreach.md §3).
 """
 
 from __future__ import annotations
@@ -118,4 +121,58 @@ class Zns(_Strict):
         return self
 
     def for_kind(self, kind: str) -> ZnsTemplate | None:
+        return self.templates.get(kind)
+
+
+# Reminders of an offer are promotional (outreach.md §3 verdict): never a utility template.
+NOT_UTILITY = frozenset({"voucher_expiring"})
+
+
+def _check_placeholders(where: str, values: list[str]) -> None:
+    for value in values:
+        for found in re.findall(r"\{([^{}]*)\}", value):
+            if found not in TEMPLATE_VARS:
+                raise invalid(
+                    f"{where}: unknown placeholder {{{found}}}",
+                    "use one of " + ", ".join(f"{{{v}}}" for v in sorted(TEMPLATE_VARS)),
+                )
+
+
+class MessengerTemplate(_Strict):
+    """One utility template the Page has (its own, or cloned from Meta's library).
+
+    `params`: a list fills the body's parameters by position; a mapping fills them by
+    name (templates created with `parameter_format: NAMED`). Values as in `zns:`."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,512}$")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")] = "vi"
+    params: list[str] | dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")], str] = Field(
+        default_factory=list, max_length=20
+    )
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> MessengerTemplate:
+        values = list(self.params.values()) if isinstance(self.params, dict) else self.params
+        _check_placeholders(f"messenger template {self.name}", values)
+        return self
+
+
+class MessengerUtility(_Strict):
+    """`templates`: by our name, like `zns:` (a notice kind or a name a broadcast uses)."""
+
+    templates: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")], MessengerTemplate] = (
+        Field(default_factory=dict)
+    )
+
+    @model_validator(mode="after")
+    def _not_offers(self) -> MessengerUtility:
+        for kind in NOT_UTILITY & set(self.templates):
+            raise invalid(
+                f"messenger_utility template {kind} is an offer reminder, not a utility message",
+                f"remove {kind}: Meta refuses offers in utility templates; it goes only inside "
+                "the 24-hour window",
+            )
+        return self
+
+    def for_kind(self, kind: str) -> MessengerTemplate | None:
         return self.templates.get(kind)

@@ -18,7 +18,7 @@ from bot.content.actions import ActionField
 from bot.content.crossref import cross_problems, find_asset
 from bot.content.errors import invalid
 from bot.content.keywords import find_keyword
-from bot.content.outreach import Outreach, Zns
+from bot.content.outreach import MessengerUtility, Outreach, Zns
 from bot.content.templating import render_text
 from bot.content.texts import BUTTON_MAX, Placeholders, Texts, Tpl
 from games.config import HEX_COLOR, SLUG, Game, VoucherSpec
@@ -147,6 +147,7 @@ class Content(_Strict):
     texts: Texts
     outreach: Outreach = Outreach()
     zns: Zns = Zns()
+    messenger_utility: MessengerUtility = MessengerUtility()
 
     _path: Path | None = PrivateAttr(None)
     _digest: str = PrivateAttr("")

@@ -8,20 +8,23 @@ Exactly once per recipient: when sending starts the audience is frozen, one
 `BroadcastRecipient` row per member, in one INSERT … SELECT under a conditional update of the
 broadcast (two workers cannot both freeze it). Workers then claim small batches of pending
 rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never take the same row; SQLite
-has one writer), decide each with the delivery policy, and for each allowed row:
-`claimed → sending` (a conditional UPDATE), the platform call, then `sent` or `failed`.
+has one writer), decide each with the delivery policy a batch ahead of the senders, and for
+each allowed row: its pace slot, `claimed → sending` (a conditional UPDATE shared by the rows
+of that moment, `results.SendingMarker`), the platform call, then `sent` (written a group at
+a time, `results.SentWriter`) or `failed`.
 
 The one unavoidable window: the platform accepted the message and the process died before
 writing `sent`. Such a row stays `sending`; after the claim lease it is recorded `failed`
 with reason "unknown: ..." and never sent again (a duplicate is worse than a miss for a
-promotion, and the row says so). The window is one HTTP call long per row: the state is
-written right before and right after each call, never batched. Rows claimed but not yet
-`sending` when a worker dies were never attempted: after the lease they go back to pending,
-so nobody is skipped.
+promotion, and the row says so). Per dead worker the window holds its calls in flight plus
+at most one group of marks and one group of unwritten `sent` rows (each bounded by the
+concurrency). Rows claimed but not yet `sending` when a worker dies were never attempted:
+after the lease they go back to pending, so nobody is skipped.
 
-Pacing: one token bucket per channel (`OUTREACH_RATE_*` per worker), a bounded number of
-calls in flight, transient errors retried with backoff and jitter, quota errors recorded as
-`platform_quota` and not retried, Zalo's night refusals held until the morning.
+Pacing: one budget per channel (`OUTREACH_RATE_*`; shared by every worker through Redis,
+`pace.py`), a bounded number of calls in flight, transient errors retried with backoff and
+jitter, quota errors recorded as `platform_quota` and not retried, Zalo's night refusals
+held until the morning.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +42,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.content.outreach import TEMPLATE_VARS
 from bot.content.schema import Content
 from bot.content.templating import check_template
 from bot.contracts.channel import Channel
@@ -48,7 +49,9 @@ from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryErro
 from bot.contracts.outbound import Purpose
 from bot.core.messages import Image, OutboundMessage, Text
 from bot.models import Broadcast, BroadcastRecipient, Contact, OutboxMessage
-from bot.outreach import audience
+from bot.outreach import audience, caps
+from bot.outreach.pace import Pace as Pace
+from bot.outreach.pace import PacerFactory, local_pacers
 from bot.outreach.policy import (
     Ask,
     ContactView,
@@ -59,6 +62,8 @@ from bot.outreach.policy import (
     in_quiet_hours,
     rules_from,
 )
+from bot.outreach.results import SendingMarker, SentWriter
+from bot.outreach.templates import template_request as template_request
 from games.config import VoucherSpec
 from loyalty import rawsql, vouchers
 from loyalty.models import Member
@@ -125,10 +130,16 @@ def check(spec: Spec, content: Content) -> None:
     problem = check_template(spec.text, allowed)
     if problem:
         raise BroadcastError("invalid_message", f"message.text: {problem[0]} — {problem[1]}")
-    if spec.zns_template and content.zns.templates.get(spec.zns_template) is None:
+    name = spec.zns_template
+    if (
+        name
+        and name not in content.zns.templates
+        and name not in (content.messenger_utility.templates)
+    ):
         raise BroadcastError(
             "unknown_template",
-            f"message.zns_template {spec.zns_template!r} is not in the content file's zns:",
+            f"message.zns_template {name!r} is in neither zns: nor messenger_utility: of the "
+            "content file",
         )
 
 
@@ -274,18 +285,12 @@ async def load_asks(
             ContactView(c["channel"], c["user_id"], c["last_inbound_at"], c["reachable"])
         )
     used: dict[int, int] = {}
-    if purpose == "promotion":
-        rows = await rawsql.fetch(
-            "SELECT member_id, COUNT(*) AS n FROM broadcast_recipient WHERE status = 'sent'"
-            " AND purpose = 'promotion' AND sent_at >= ? AND member_id IN ("
-            + ",".join("?" * len(member_ids))
-            + ") GROUP BY member_id",
-            now - WEEK,
-            *member_ids,
-        )
-        used = {int(r["member_id"]): int(r["n"]) for r in rows}
+    if purpose == "promotion":  # the weekly cap, across every source (`caps`)
+        used = await caps.promotions_sent(member_ids, now - WEEK)
     spec = content.zns.templates.get(zns_template) if zns_template else None
     zalo_template = Template(by_uid=spec.by_uid) if spec is not None else None
+    utility = content.messenger_utility.templates.get(zns_template) if zns_template else None
+    messenger_template = Template(by_uid=True) if utility is not None else None
     out: dict[int, tuple[Member, Ask]] = {}
     for member_id in member_ids:
         member = members.get(member_id)
@@ -300,68 +305,13 @@ async def load_asks(
                 promotions_this_week=used.get(member_id, 0),
                 has_phone=member.phone is not None,
                 zalo_template=zalo_template,
+                messenger_template=messenger_template,
             ),
         )
     return out
 
 
 # --- sending ----------------------------------------------------------------------------------
-def template_request(
-    content: Content,
-    name: str | None,
-    member: Member,
-    d: Decision,
-    *,
-    tracking: str,
-    **variables: Any,
-) -> tuple[str, dict[str, Any]] | None:
-    """The Zalo ZBS call (method, payload) for a template route, from the `zns:` mapping;
-    None for the other routes."""
-    if d.route not in ("zalo_zbs_uid", "zalo_zbs_phone") or not name:
-        return None
-    spec = content.zns.templates.get(name)
-    if spec is None:
-        return None
-    values: dict[str, Any] = dict.fromkeys(TEMPLATE_VARS, "")
-    values.update(
-        name=member.name or content.texts.fallback_name,
-        points=member.points_balance,
-        balance=member.points_balance,
-        tier=member.tier,
-    )
-    values.update(variables)
-    data = {key: content.render(value, **values) for key, value in spec.params.items()}
-    if d.route == "zalo_zbs_uid" and d.user_id:
-        return "template/uid", {
-            "user_id": d.user_id,
-            "template_id": spec.template_id,
-            "template_data": data,
-        }
-    if not member.phone:
-        return None
-    return "template/phone", {
-        "phone": member.phone,
-        "template_id": spec.template_id,
-        "template_data": data,
-        "tracking_id": tracking[:48],
-    }
-
-
-class Pace:
-    """A token bucket: at most `rate` calls per second, spread evenly."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = time.monotonic()
-
-    async def wait(self) -> None:
-        now = time.monotonic()
-        at = max(self._next, now)
-        self._next = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
 def _backoff(attempt: int, retry_after: float | None) -> float:
     delay = random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.25 * 2.0**attempt)
     return min(RETRY_CAP, max(delay, retry_after or 0.0))
@@ -381,6 +331,29 @@ class SendResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A claimed row the policy allowed: to be sent."""
+
+    rid: int
+    member: Member
+    decision: Decision
+    content: Content
+
+
+@dataclass
+class _Job:
+    """One `run`: the decided rows waiting for a sender, and what the senders share."""
+
+    row: Broadcast
+    result: SendResult
+    writer: SentWriter
+    queue: asyncio.Queue[_Item | None]
+    marker: SendingMarker = field(default_factory=SendingMarker)
+    halt: asyncio.Event = field(default_factory=asyncio.Event)
+    error: Exception | None = None
+
+
 class BroadcastSender:
     """Sends due broadcasts; several workers may run one each (they share the rows)."""
 
@@ -396,12 +369,14 @@ class BroadcastSender:
         batch: int = 200,
         lease_seconds: float = 120.0,
         worker: str | None = None,
+        pacers: PacerFactory | None = None,
     ) -> None:
         self.channels = channels
         self.content = content
         self.clock = clock
         self.channel_order = tuple(channel_order)
-        self.paces = {name: Pace((rates or {}).get(name, 50.0)) for name in channels}
+        make = pacers or local_pacers  # Redis: one budget per channel across workers
+        self.paces = {name: make(name, (rates or {}).get(name, 50.0)) for name in channels}
         self.concurrency = concurrency
         self.batch = batch
         self.lease = timedelta(seconds=lease_seconds)
@@ -411,26 +386,78 @@ class BroadcastSender:
         return rules_from(self.content().outreach, self.channel_order)
 
     async def run(self, broadcast_id: int) -> SendResult:
-        """Send the broadcast's pending rows until none are left (or it is held/cancelled)."""
+        """Send the broadcast's pending rows until none are left (or it is held/cancelled).
+
+        A pipeline: one task claims and decides batches ahead while `concurrency` tasks
+        send, so the calls never wait for the next claim; `sent` is written in groups."""
         result = SendResult()
         row = await Broadcast.get(id=broadcast_id)
         if row.status != "sending":
             return result
         await freeze(row, now=self.clock())
         await self.recover(row)
-        while True:
-            row = await Broadcast.get(id=broadcast_id)
+        async with SentWriter(self.clock, group=self.concurrency) as writer:
+            job = _Job(
+                row,
+                result,
+                writer,
+                asyncio.Queue(maxsize=max(self.batch, 1)),
+                SendingMarker(group=max(1, self.concurrency // 4)),
+            )
+            senders = [asyncio.create_task(self._sender(job)) for _ in range(self.concurrency)]
+            try:
+                done = await self._produce(job)
+            except BaseException:
+                job.halt.set()
+                raise
+            finally:
+                for _ in senders:
+                    await job.queue.put(None)
+                await asyncio.gather(*senders)
+        if job.error is not None:
+            raise job.error
+        if done:
+            await self.finish_if_done(row)
+        return result
+
+    async def _produce(self, job: _Job) -> bool:
+        """Claim and decide batches into the queue; True once no pending rows are left."""
+        while not job.halt.is_set():
+            row = await Broadcast.get(id=job.row.id)
             if row.status != "sending":
-                return result
+                return False
             now = self.clock()
             if row.purpose == "promotion" and in_quiet_hours(self.rules(), now):
                 await Broadcast.filter(id=row.id, status="sending").update(status="waiting")
-                return result
+                return False
             claimed = await self.claim(row, now)
             if not claimed:
-                await self.finish_if_done(row)
-                return result
-            await self.send_batch(row, claimed, result)
+                return True
+            for item in await self.decide_batch(row, claimed, job.result):
+                await job.queue.put(item)
+        return False
+
+    async def _sender(self, job: _Job) -> None:
+        """One of the `concurrency` send loops; once the job halts (the platform's night,
+        an error) the rows still queued go back to pending, never attempted."""
+        held: list[int] = []
+        while (item := await job.queue.get()) is not None:
+            if job.halt.is_set():
+                held.append(item.rid)
+                continue
+            try:
+                await self.send_one(
+                    job.row, item.rid, item.member, item.decision, item.content, job.result,
+                    writer=job.writer, marker=job.marker, halt=job.halt,
+                )  # fmt: skip
+            except Exception as exc:  # the row stays claimed/sending: the lease recovers it
+                log.exception("broadcast %s row %s", job.row.id, item.rid)
+                job.error = job.error or exc
+                job.halt.set()
+        if held:
+            await BroadcastRecipient.filter(id__in=held, status="claimed").update(
+                status="pending", claimed_by=None
+            )
 
     async def claim(self, row: Broadcast, now: datetime) -> list[tuple[int, int]]:
         token = f"{self.worker}:{uuid.uuid4().hex[:8]}"
@@ -443,7 +470,7 @@ class BroadcastSender:
 
     async def recover(self, row: Broadcast) -> None:
         """Rows of a worker that died: never attempted → pending again; in the platform call
-        → failed, never resent (the documented window)."""
+        (or accepted, its `sent` not yet written) → failed, never resent (the window)."""
         stale = self.clock() - self.lease
         await BroadcastRecipient.filter(
             broadcast_id=row.id, status="claimed", claimed_at__lt=stale
@@ -466,9 +493,10 @@ class BroadcastSender:
                 status="done", finished_at=self.clock()
             )
 
-    async def send_batch(
+    async def decide_batch(
         self, row: Broadcast, claimed: list[tuple[int, int]], result: SendResult
-    ) -> None:
+    ) -> list[_Item]:
+        """The policy for a claimed batch: skips written per reason, the rest to send."""
         content = self.content()
         rules = self.rules()
         now = self.clock()
@@ -478,7 +506,7 @@ class BroadcastSender:
             [m for _, m in claimed], purpose, message.get("zns_template"), content, now
         )
         skips: dict[str, list[int]] = {}
-        todo: list[tuple[int, Member, Decision]] = []
+        todo: list[_Item] = []
         for rid, member_id in claimed:
             if member_id not in asks:
                 skips.setdefault("no_channel", []).append(rid)
@@ -490,7 +518,7 @@ class BroadcastSender:
             elif not d.allowed:
                 skips.setdefault(d.reason or "no_channel", []).append(rid)
             else:
-                todo.append((rid, member, d))
+                todo.append(_Item(rid, member, d, content))
         for reason, ids in skips.items():
             if reason == "_hold":
                 await BroadcastRecipient.filter(id__in=ids).update(
@@ -501,13 +529,24 @@ class BroadcastSender:
                 status="skipped", reason=reason
             )
             result.skipped[reason] += len(ids)
+        return todo
+
+    async def send_batch(
+        self, row: Broadcast, claimed: list[tuple[int, int]], result: SendResult
+    ) -> None:
+        """Decide and send one claimed batch to the end (tests and callers outside `run`)."""
+        items = await self.decide_batch(row, claimed, result)
         gate = asyncio.Semaphore(self.concurrency)
+        async with SentWriter(self.clock, group=self.concurrency) as writer:
 
-        async def one(rid: int, member: Member, d: Decision) -> None:
-            async with gate:
-                await self.send_one(row, rid, member, d, content, result)
+            async def one(item: _Item) -> None:
+                async with gate:
+                    await self.send_one(
+                        row, item.rid, item.member, item.decision, item.content, result,
+                        writer=writer,
+                    )  # fmt: skip
 
-        await asyncio.gather(*(one(*t) for t in todo))
+            await asyncio.gather(*(one(item) for item in items))
 
     async def send_one(
         self,
@@ -517,6 +556,10 @@ class BroadcastSender:
         d: Decision,
         content: Content,
         result: SendResult,
+        *,
+        writer: SentWriter | None = None,
+        marker: SendingMarker | None = None,
+        halt: asyncio.Event | None = None,
     ) -> None:
         channel = self.channels.get(d.channel or "")
         template = template_request(
@@ -524,18 +567,25 @@ class BroadcastSender:
         )
         wired = d.route in ("zalo_cs", "messenger") and d.user_id is not None
         if channel is None or not (wired or template is not None):
-            # Messenger utility templates are not wired to broadcasts yet.
+            # the mapping vanished between the policy and the send (a content reload)
             await BroadcastRecipient.filter(id=rid, status="claimed").update(
                 status="skipped", reason="no_channel", channel=d.channel
             )
             result.skipped["no_channel"] += 1
             return
-        went = await rawsql.execute(
-            "UPDATE broadcast_recipient SET status = 'sending', channel = ?"
-            " WHERE id = ? AND status = 'claimed'",
-            channel.name,
-            rid,
-        )
+        pace = self.paces[channel.name]
+        await pace.wait()  # the slot first: the row is `sending` only right before its call
+        if marker is not None:
+            went = await marker.mark(rid, channel.name)
+        else:
+            went = bool(
+                await rawsql.execute(
+                    "UPDATE broadcast_recipient SET status = 'sending', channel = ?"
+                    " WHERE id = ? AND status = 'claimed'",
+                    channel.name,
+                    rid,
+                )
+            )
         if not went:  # cancelled meanwhile
             return
         extra = await self.voucher_for(row, member, content)
@@ -559,9 +609,15 @@ class BroadcastSender:
         platform_id: str | None = None
         user_id = d.user_id or f"member:{member.id}"
         try:
-            for method, payload in calls:
-                platform_id = await self.deliver(channel, row, user_id, method, payload)
+            for n, (method, payload) in enumerate(calls):
+                platform_id = await self.deliver(
+                    channel, row, user_id, method, payload, paced=n == 0
+                )
         except PermanentDeliveryError as exc:
+            if exc.unreachable:  # blocked / gone: as the outbox does, nothing more to them
+                await Contact.filter(
+                    channel=channel.name, account_id=channel.account_id, user_id=d.user_id
+                ).update(reachable=False, unreachable_reason=exc.reason[:255])
             await BroadcastRecipient.filter(id=rid).update(
                 status="failed", reason=exc.reason[:255]
             )
@@ -569,6 +625,8 @@ class BroadcastSender:
             return
         except TransientDeliveryError as exc:
             if exc.reason.startswith(NIGHT_PREFIX):  # the platform's night: held, not dropped
+                if halt is not None:
+                    halt.set()
                 await BroadcastRecipient.filter(id=rid).update(status="pending", claimed_by=None)
                 await Broadcast.filter(id=row.id, status="sending").update(status="waiting")
                 return
@@ -582,6 +640,10 @@ class BroadcastSender:
             else:
                 result.failed += 1
             return
+        result.sent += 1
+        if writer is not None:
+            await writer.sent(rid, platform_id)
+            return
         await rawsql.execute(
             "UPDATE broadcast_recipient SET status = 'sent', sent_at = ?, platform_message_id = ?"
             " WHERE id = ?",
@@ -589,7 +651,6 @@ class BroadcastSender:
             platform_id,
             rid,
         )
-        result.sent += 1
 
     async def voucher_for(
         self, row: Broadcast, member: Member, content: Content
@@ -610,7 +671,14 @@ class BroadcastSender:
         }
 
     async def deliver(
-        self, channel: Channel, row: Broadcast, user_id: str, method: str, payload: dict[str, Any]
+        self,
+        channel: Channel,
+        row: Broadcast,
+        user_id: str,
+        method: str,
+        payload: dict[str, Any],
+        *,
+        paced: bool = False,
     ) -> str | None:
         """One platform call, paced, with retries on transient errors (not on quota)."""
         stored = OutboxMessage(
@@ -626,7 +694,8 @@ class BroadcastSender:
         )
         stored.window_checked = True  # decided by the policy: not read again
         for attempt in range(1, MAX_TRIES + 1):
-            await self.paces[channel.name].wait()
+            if not (paced and attempt == 1):  # `paced`: the caller took the first slot
+                await self.paces[channel.name].wait()
             try:
                 if channel.sandbox:
                     return await channel.deliver_sandbox(stored)

@@ -20,8 +20,9 @@ from typing import Any
 from bot.content.schema import Content
 from bot.core.messages import Text
 from bot.models import OutreachCursor, SkippedSend
-from bot.outreach.broadcasts import load_asks, template_request
+from bot.outreach.broadcasts import load_asks
 from bot.outreach.policy import Decision, decide, rules_from
+from bot.outreach.templates import template_request
 from bot.pipeline.outbox import Outbox
 from games.config import VoucherSpec
 from loyalty.models import Member, PointsEntry, Voucher

@@ -154,7 +154,7 @@ def decide(ask: Ask, rules: Rules, now: datetime) -> Decision:
                 user_id=contact.user_id if contact is not None else None,
             )
         tried.append(why)
-    if not tried and ask.contacts and not by_channel:
+    if ask.contacts and not by_channel:  # a phone alone did not help either
         return Decision(reason="unreachable", detail="every identity is marked unreachable")
     return Decision(reason="no_channel", detail="; ".join(tried) or "no channel identity")
 

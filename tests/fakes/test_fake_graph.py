@@ -541,3 +541,69 @@ async def test_auto_echo_after_send(
         "metadata": "t1",
     }
     assert entries[1]["messaging"][0]["delivery"]["mids"] == [answer["message_id"]]
+
+
+def utility_body(name: str = "points_vi", params: list[Json] | None = None, **t: Any) -> Json:
+    template: Json = {"name": name, "language": {"code": "vi"}, **t}
+    template["components"] = [{"type": "body", "parameters": params or []}]
+    return {
+        "recipient": {"id": "u1"},
+        "messaging_type": "UTILITY",
+        "message": {"template": template},
+    }
+
+
+async def test_utility_template_goes_after_24h_and_text_does_not(
+    fb: FakeGraph, http: ClientSession
+) -> None:
+    fb.add_utility_template("points_vi", params=1)
+    fb.users["u1"].last_inbound = fb.clock() - 48 * HOUR
+    status, body = await call(http, fb, "POST", "me/messages", json=text_body())
+    assert_error(status, body, 10, 2018278)
+    status, body = await call(
+        http, fb, "POST", "me/messages", json=utility_body(params=[{"type": "text", "text": "5"}])
+    )
+    assert status == 200 and body["message_id"], body
+    assert fb.sent[-1].template is not None and fb.sent[-1].template["name"] == "points_vi"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (utility_body("nope"), "does not exist or is not approved"),
+        (utility_body(params=[]), "Number of parameters (0)"),
+        (
+            utility_body(params=[{"type": "text", "text": "x"}], language={"code": "en"}),
+            "language 'en'",
+        ),
+        (
+            {**text_body(), "messaging_type": "UTILITY"},
+            "needs message.template",
+        ),
+        (
+            {
+                **utility_body(params=[{"type": "text", "text": "x"}]),
+                "messaging_type": "UPDATE",
+            },
+            "only allowed with messaging_type UTILITY",
+        ),
+    ],
+)
+async def test_utility_template_errors(
+    fb: FakeGraph, http: ClientSession, body: Json, fragment: str
+) -> None:
+    fb.add_utility_template("points_vi", params=1)
+    status, answer = await call(http, fb, "POST", "me/messages", json=body)
+    err = assert_error(status, answer, 100)
+    assert fragment in err["message"], err
+
+
+async def test_utility_template_needs_the_permission(fb: FakeGraph, http: ClientSession) -> None:
+    fb.add_utility_template("points_vi", params=("points",))
+    fb.utility_permission = False
+    params = [{"type": "text", "parameter_name": "points", "text": "5"}]
+    status, body = await call(http, fb, "POST", "me/messages", json=utility_body(params=params))
+    assert_error(status, body, 10)
+    fb.utility_permission = True
+    status, body = await call(http, fb, "POST", "me/messages", json=utility_body(params=params))
+    assert status == 200, body

@@ -415,6 +415,25 @@ async def test_zns_validation_and_quota(api: Api):
     assert sent["error"] == 0 and sent["data"]["quota"]["remainingQuota"] == "0"
     assert zalo.zns_sent[0].tracking_id == "trk-1"
     assert (await zns("84912345678"))["error"] == -144
+    zalo.advance(24 * 3600)  # the next day in Vietnam: the daily quota refilled
+    assert (await zns("84912345678"))["error"] == 0
+
+
+async def test_zbs_by_uid_reports_its_quota_and_runs_out(api: Api):
+    zalo = api.fake
+    zalo.zns_daily_quota = 2
+    zalo.uid_quota_type = "purchase_quota"
+    zalo.add_template("t1", ["name"], by_uid=True)
+    zalo.add_user("z1", "Lan")
+    body = {"user_id": "z1", "template_id": "t1", "template_data": {"name": "Lan"}}
+    remains = []
+    for _ in range(2):
+        sent = await api.post("/v3.0/oa/message/template", body)
+        assert sent["error"] == 0, sent
+        assert sent["data"]["quota"]["quota_type"] == "purchase_quota"
+        remains.append(sent["data"]["quota"]["remain"])
+    assert remains == [1, 0]
+    assert (await api.post("/v3.0/oa/message/template", body))["error"] == -144
 
 
 # --- webhooks ----------------------------------------------------------------------------

@@ -141,7 +141,11 @@ class MessengerChannel(Channel):
             if refusal is not None:
                 raise PermanentDeliveryError(refusal)
         method = method_from_payload(row.payload)
-        if isinstance(method, SendMessage) and "metadata" not in method.message:
+        if (
+            isinstance(method, SendMessage)
+            and "metadata" not in method.message
+            and method.messaging_type != "UTILITY"  # unsure it is allowed with a template
+        ):
             message = {**method.message, "metadata": f"{METADATA_PREFIX}{row.id}"}
             method = method_from_payload({**row.payload, "message": message})
         try:

@@ -5,6 +5,7 @@ The window opens with the person's last action (message, postback, quick-reply o
 - a promotional message is never sent (tags may not carry promotions);
 - a message tagged `CONFIRMED_EVENT_UPDATE`, `POST_PURCHASE_UPDATE` or `ACCOUNT_UPDATE` may go;
 - `HUMAN_AGENT` / `CUSTOMER_FEEDBACK` may go for 7 days after the last action;
+- an approved utility template (`messaging_type: UTILITY`, `utility.py`) may go;
 - anything else is refused with a reason the outbox records as a skipped send.
 Graph enforces the same rules; checking first saves a doomed call and names the reason.
 """
@@ -34,6 +35,8 @@ def window_refusal(
     since = "never wrote to the Page" if age is None else f"last action {_hours(age)} ago"
     if promotional:
         return f"outside the 24-hour window ({since}): promotional messages are never sent"
+    if payload.get("messaging_type") == "UTILITY":
+        return None  # an approved utility template: the one update allowed after 24 h
     if "sender_action" in payload:
         return f"outside the 24-hour window ({since}): sender action dropped"
     tag = payload.get("tag") if payload.get("messaging_type") == "MESSAGE_TAG" else None

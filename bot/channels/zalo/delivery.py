@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.backends.base import KeyValue
+from bot.channels.zalo import quota
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.exceptions import (
     ZaloAPIError,
@@ -50,6 +51,7 @@ TOKEN_RETRY = 300.0  # a re-grant needs a human: no point hammering
 SETUP_RETRY = 600.0
 QUOTA_PREFIX = "platform_quota: "  # read by bot.outreach.broadcasts (never retried blindly)
 NIGHT_PREFIX = "night: "  # a night block: held until the morning
+QUOTA_RETRY = 3600.0  # the outbox looks again hourly; the stop itself ends at the refill
 
 
 def choices_key(account_id: str, user_id: str) -> str:
@@ -84,28 +86,51 @@ TEMPLATE_BY_UID = "template/uid"
 TEMPLATE_BY_PHONE = "template/phone"
 
 
-async def deliver_template(client: ZaloClient, row: OutboxMessage) -> str | None:
+async def deliver_template(client: ZaloClient, kv: KeyValue, row: OutboxMessage) -> str | None:
     """A ZBS template (by UID or by phone): outside the CS window by design, so no window
-    check; the platform's quota and night refusals come back as `outcome` says."""
+    check; the platform's quota and night refusals come back as `outcome` says. The quota
+    Zalo reports is recorded, and a route whose quota is used up is not called (`quota`)."""
+    kind = "promotion" if row.purpose == "promotion" else "update"
+    route = ("uid:" if row.method == TEMPLATE_BY_UID else "phone:") + kind
+    why = await quota.stopped(kv, row.account_id, route)
+    if why is not None:
+        raise TransientDeliveryError(QUOTA_PREFIX + why, retry_after=QUOTA_RETRY)
     try:
         if row.method == TEMPLATE_BY_UID:
             by_uid = SendTemplateByUid.model_validate(row.payload)
             sent: SentMessage = await client(by_uid)
+            if sent.quota is not None:
+                await quota.record(
+                    kv,
+                    row.account_id,
+                    route,
+                    remain=sent.quota.remain,
+                    quota_type=sent.quota.quota_type,
+                )
             return sent.message_id
         by_phone = SendZnsTemplate.model_validate(row.payload)
         zns: ZnsResult = await client(by_phone)
+        if zns.quota is not None:
+            await quota.record(
+                kv, row.account_id, route, remain=zns.quota.remainingQuota, quota_type="daily"
+            )
         return zns.msg_id
     except ValidationError as exc:
         raise PermanentDeliveryError(
             f"invalid stored Zalo template: {exc.error_count()} errors"
         ) from None
+    except ZaloQuotaError as exc:
+        if exc.code in quota.ROUTE_CODES:  # not a per-recipient or per-template refusal
+            now = datetime.now(UTC)
+            await quota.stop(kv, row.account_id, route, f"Zalo refused: {exc.reason}", now)
+        raise outcome(exc, row) from None
     except ZaloError as exc:
         raise outcome(exc, row) from None
 
 
 async def deliver(client: ZaloClient, kv: KeyValue, row: OutboxMessage) -> str | None:
     if row.method in (TEMPLATE_BY_UID, TEMPLATE_BY_PHONE):
-        return await deliver_template(client, row)
+        return await deliver_template(client, kv, row)
     await check_window(row)
     payload = dict(row.payload)
     choices = payload.pop("choices", None)

@@ -54,7 +54,8 @@ def no_quiet_hours(content_path: Path) -> None:
     inject them into their sender with a clock."""
     text = content_path.read_text(encoding="utf-8")
     text = text.replace('quiet_hours: "21:00-08:00"', 'quiet_hours: ""')
-    text = text.replace("  templates: {}", ZNS_TEMPLATES)
+    text = text.replace("  templates: {}", ZNS_TEMPLATES, 1)  # zns: comes first
+    text = text.replace("  templates: {}", UTILITY_TEMPLATES, 1)  # then messenger_utility:
     content_path.write_text(text)
 
 
@@ -66,6 +67,12 @@ ZNS_TEMPLATES = """  templates:
       {template_id: "tpl-expiring", tag: 1,
        params: {code: "{voucher_code}", until: "{expires_at}"}}
     sale: {template_id: "tpl-sale", tag: 3, by_uid: true, params: {name: "{name}"}}"""
+
+UTILITY_TEMPLATES = """  templates:
+    points_earned:
+      {name: points_update_vi, params: ["{name}", "{points}", "{balance}"]}
+    tier_changed: {name: tier_update_vi, language: vi, params: {tier: "{tier}"}}
+    account: {name: account_update_vi, params: ["{name}"]}"""
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.models import Broadcast, BroadcastRecipient
+from bot.models import Broadcast, BroadcastRecipient, Contact
 from tests.bot.handlers.conftest import Bot
 from tests.bot.outreach.conftest import HEADERS, Clock, fb_member, quiet_around, sender_for
 
@@ -229,3 +229,78 @@ async def test_a_refreshed_segment_of_the_content_file_is_an_audience(app: Bot) 
         URL + "?dry_run=true", json=body(segment="no-such-segment"), headers=HEADERS
     )
     assert (r.status, (await r.json())["code"]) == (422, "unknown_segment")
+
+
+async def test_weekly_cap_counts_the_last_seven_days_of_every_source(app: Bot) -> None:
+    """Cap 2: two broadcasts go, the third is `weekly_cap`; eight days later one goes again.
+    The count is `caps.promotions_sent`, the one place every source is summed."""
+    from bot.outreach import caps
+
+    one = await fb_member(app, "p1")
+    two = await fb_member(app, "p2")
+    clock = Clock(datetime.now(UTC))
+    sender, _ = sender_for(app, clock, max_promotions_per_week=2)
+
+    async def broadcast(name: str) -> list[tuple[str, str | None]]:
+        r = await app.client.post(URL, json=body(name=name), headers=HEADERS)
+        bid = (await r.json())["id"]
+        await sender.run(bid)
+        rows = await BroadcastRecipient.filter(broadcast_id=bid).order_by("member_id")
+        return [(r.status, r.reason) for r in rows]
+
+    assert await broadcast("b1") == [("sent", None), ("sent", None)]
+    await BroadcastRecipient.filter(member_id=two.id).update(status="failed")  # not sent
+    assert await broadcast("b2") == [("sent", None), ("sent", None)]
+    week_ago = clock.now - timedelta(days=7)
+    assert await caps.promotions_sent([one.id, two.id, 999_999], week_ago) == {
+        one.id: 2,
+        two.id: 1,
+    }
+    assert await broadcast("b3") == [("skipped", "weekly_cap"), ("sent", None)]
+    clock.now += timedelta(days=8)
+    await Contact.filter(member_id__in=[one.id, two.id]).update(last_inbound_at=clock.now)
+    assert await broadcast("b4") == [("sent", None), ("sent", None)]
+    assert len(app.fb.sent_to("p1")) == 3
+
+
+async def test_a_member_found_unreachable_is_skipped_by_later_broadcasts(app: Bot) -> None:
+    """Messenger 551 (the person blocked the Page) and Zalo −227 on a ZBS template: the
+    Contact is marked as the outbox would, and the next broadcast skips them as
+    `unreachable` without a call."""
+    from loyalty import consent
+    from tests.bot.outreach.test_zbs import zalo_member
+
+    await fb_member(app, "ok")
+    await fb_member(app, "gone")
+    app.fb.users["gone"].blocked = True
+    app.zalo.add_template("tpl-sale", ["name"], by_uid=True)
+    banned = await zalo_member(app, "zb", days_ago=10)
+    await consent.record_consent(banned, "marketing", channel="zalo", method="chat_word", text="x")
+    app.zalo.users["zb"].blocked = True
+    clock = Clock(datetime.now(UTC))
+    sender, _ = sender_for(app, clock, max_promotions_per_week=9)
+
+    async def broadcast(name: str) -> dict[str, tuple[str, str | None]]:
+        message = {"text": "Chào {name}", "zns_template": "sale"}
+        r = await app.client.post(URL, json=body(name=name, message=message), headers=HEADERS)
+        bid = (await r.json())["id"]
+        await sender.run(bid)
+        contacts = {c.member_id: c.user_id for c in await Contact.all()}
+        rows = await BroadcastRecipient.filter(broadcast_id=bid)
+        return {contacts[r.member_id]: (r.status, r.reason) for r in rows}
+
+    first = await broadcast("b1")
+    assert first["ok"] == ("sent", None)
+    assert first["gone"][0] == "failed" and "unavailable" in (first["gone"][1] or "")
+    assert first["zb"][0] == "failed" and "-227" in (first["zb"][1] or "")
+    marked = await Contact.filter(reachable=False).values_list("user_id", flat=True)
+    assert sorted(marked) == ["gone", "zb"]
+    calls = len(app.fb.sent) + len(app.zalo.requests)
+
+    second = await broadcast("b2")
+    assert second == {
+        "ok": ("sent", None),
+        "gone": ("skipped", "unreachable"),
+        "zb": ("skipped", "unreachable"),
+    }
+    assert len(app.fb.sent) + len(app.zalo.requests) == calls + 1  # only "ok" was called

@@ -86,7 +86,9 @@ async def test_kill9_mid_broadcast_then_resume(app: Bot) -> None:
     unknown = [r for r in rows if r.status == "failed"]
     assert all((r.reason or "").startswith("unknown:") for r in unknown)
     assert by_status["sent"] + len(unknown) == len(psids)  # nobody skipped
-    assert len(unknown) <= 4  # at most the calls in flight (the worker's concurrency)
+    # at most the calls in flight plus one group of accepted rows whose `sent` was not yet
+    # written (both bounded by the worker's concurrency, 4)
+    assert len(unknown) <= 8
     sent_members = {r.member_id for r in rows if r.status == "sent"}
     assert len(sent_members) == by_status["sent"]
     assert len(per_user) >= by_status["sent"]  # every `sent` row arrived

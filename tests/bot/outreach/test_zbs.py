@@ -71,7 +71,8 @@ async def test_promotion_by_zbs_and_a_quota_refusal_is_not_retried(app: Bot) -> 
     }
     r = await app.client.post("/api/v1/admin/broadcasts", json=body, headers=HEADERS)
     bid = (await r.json())["id"]
-    app.zalo.fail_next(-1441, times=1, path="/v3.0/oa/message/template")
+    # -147: this template's daily quota (not the route's: the next member still gets it)
+    app.zalo.fail_next(-147, times=1, path="/v3.0/oa/message/template")
     sender, _ = sender_for(app, Clock(datetime.now(UTC)))
     sender.concurrency = 1
     await sender.run(bid)
@@ -82,3 +83,58 @@ async def test_promotion_by_zbs_and_a_quota_refusal_is_not_retried(app: Bot) -> 
     r = await app.client.get(f"/api/v1/admin/broadcasts/{bid}", headers=HEADERS)
     st = await r.json()
     assert (st["sent"], st["skipped"], st["audience"]) == (1, {"platform_quota": 1}, 2)
+
+
+async def test_reported_quota_stops_the_route_until_it_can_have_refilled(app: Bot) -> None:
+    """Zalo says `remain: 0` on the second send: the rest are `platform_quota` without a
+    call; once the stop has expired (the next day) the route is used again."""
+    from bot.channels.zalo import quota
+
+    app.zalo.add_template("tpl-sale", ["name"], by_uid=True)
+    app.zalo.zns_daily_quota = 2
+    for uid in ("z1", "z2", "z3", "z4"):
+        m = await zalo_member(app, uid, days_ago=3)
+        await consent.record_consent(m, "marketing", channel="zalo", method="chat_word", text="x")
+
+    async def broadcast() -> list[tuple[str, str | None]]:
+        body = {
+            "name": "sale",
+            "segment": "all",
+            "message": {"text": "Sale!", "zns_template": "sale"},
+            "purpose": "promotion",
+        }
+        r = await app.client.post("/api/v1/admin/broadcasts", json=body, headers=HEADERS)
+        bid = (await r.json())["id"]
+        sender, _ = sender_for(app, Clock(datetime.now(UTC)), max_promotions_per_week=9)
+        sender.concurrency = 1
+        await sender.run(bid)
+        rows = await BroadcastRecipient.filter(broadcast_id=bid).order_by("id")
+        return sorted((r.status, r.reason) for r in rows)
+
+    def calls() -> int:
+        return sum(1 for r in app.zalo.requests if r.path == "/v3.0/oa/message/template")
+
+    assert await broadcast() == [("sent", None)] * 2 + [("skipped", "platform_quota")] * 2
+    assert calls() == 2  # the last two never reached Zalo
+    kv = app.runtime.backends.kv
+    account = app.zalo.oa_id
+    assert "remain 0" in (await quota.stopped(kv, account, "uid:promotion") or "")
+    assert await quota.stopped(kv, account, "uid:update") is None  # another kind
+    ttl = await kv.ttl(quota.key(account, "uid:promotion"))
+    assert ttl is not None and 0 < ttl <= 24 * 3600 + 60
+    seen = await kv.get(quota.key(account, "uid:promotion") + ":seen")
+    assert seen and '"quota_type": "reward_quota"' in seen and '"remain": 0' in seen
+
+    app.zalo.advance(24 * 3600)  # the fake's next day: its quota refilled
+    await kv.delete(quota.key(account, "uid:promotion"))  # and our stop has expired by then
+    rows = await broadcast()
+    assert rows[:2] == [("sent", None)] * 2 and calls() == 4
+
+
+def test_the_refill_is_the_next_midnight_in_vietnam() -> None:
+    from bot.channels.zalo.quota import next_refill
+
+    at = datetime(2026, 12, 3, 16, 59, tzinfo=UTC)  # 23:59 in Vietnam
+    assert next_refill(at) == datetime(2026, 12, 3, 17, 1, tzinfo=UTC)
+    at = datetime(2026, 12, 3, 17, 30, tzinfo=UTC)  # 00:30 the next day in Vietnam
+    assert next_refill(at) == datetime(2026, 12, 4, 17, 1, tzinfo=UTC)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .errors import GraphError
 from .events import EventBuilder, new_mid
 from .server import FakeGraph
-from .state import Attachment, Call, FakeUser, RecordedRequest, Sent
+from .state import Attachment, Call, FakeUser, RecordedRequest, Sent, UtilityTemplate
 from .webhooks import Delivery, WebhookDriver
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "GraphError",
     "RecordedRequest",
     "Sent",
+    "UtilityTemplate",
     "WebhookDriver",
     "new_mid",
 ]

@@ -121,6 +121,8 @@ class GraphHandlers(GraphState):
                 raise GraphError(100, subcode=2018001)
             if user.blocked:
                 raise GraphError(551, subcode=1545041)
+            if plan.messaging_type == "UTILITY":
+                self._check_utility(call.params["message"]["template"])
             # Sender actions are held to the window too (our reading: they are sends).
             error = window_error(user.last_inbound, now, plan.messaging_type, plan.tag)
             if error is not None:
@@ -141,6 +143,31 @@ class GraphHandlers(GraphState):
                 result["attachment_id"] = self.register_attachment(kind, url=payload["url"])
         self._after_send(sent)
         return result
+
+    def _check_utility(self, template: dict[str, Any]) -> None:
+        """The Page's template, its language and its body parameters. Our reading of the
+        errors (Meta's page does not list them): no permission → 10, unknown template,
+        wrong language or parameters → 100 with a message naming the problem."""
+        if not self.utility_permission:
+            raise GraphError(10, "(#10) The app needs page_utility_messaging to send this")
+        name = str(template["name"])
+        spec = self.utility_templates.get(name)
+        if spec is None:
+            raise bad_param(f"Template name {name!r} does not exist or is not approved")
+        code = template["language"]["code"]
+        if code != spec.language:
+            raise bad_param(f"Template {name!r} does not exist in language {code!r}")
+        body = [c for c in template.get("components", []) if c.get("type") == "body"]
+        params = body[0].get("parameters", []) if body else []
+        if spec.names:
+            got = tuple(str(p.get("parameter_name", "")) for p in params)
+            if sorted(got) != sorted(spec.names):
+                raise bad_param(f"Template {name!r} needs named parameters {list(spec.names)}")
+        elif len(params) != spec.count or any("parameter_name" in p for p in params):
+            raise bad_param(
+                f"Number of parameters ({len(params)}) does not match the expected number of "
+                f"params ({spec.count}) of template {name!r}"
+            )
 
     # -- Messenger Profile API ------------------------------------------------------------
     def _profile_rate(self, page: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import GraphError, bad_param
 
-MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG"})
+MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY"})
 TAGS_ANY_TIME = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"})
 TAGS_SEVEN_DAYS = frozenset({"HUMAN_AGENT", "CUSTOMER_FEEDBACK"})
 SENDER_ACTIONS = frozenset({"typing_on", "typing_off", "mark_seen", "react", "unreact"})
@@ -219,9 +219,40 @@ def check_template(p: dict[str, Any], name: str) -> list[str]:
     raise bad_param(f"template_type {kind!r} is not supported by the fake Graph API")
 
 
+def check_utility(m: Any) -> dict[str, Any]:
+    """A utility message: `message.template{name, language{code}, components}` and nothing
+    else (our reading of Meta's 2026 page: no text, attachment or quick replies beside it)."""
+    m = obj(m, "message")
+    if set(m) != {"template"}:
+        raise bad_param("messaging_type UTILITY needs message.template and nothing else")
+    t = obj(m["template"], "message[template]")
+    unknown = set(t) - {"name", "language", "components"}
+    if unknown:
+        raise bad_param(f"unknown param(s) in message[template]: {sorted(unknown)}")
+    text_field(t, "name", "message[template]", max_len=512)
+    text_field(
+        obj(t.get("language"), "message[template][language]"), "code", "language", max_len=8
+    )
+    for i, c in enumerate(list_field(t, "components", "message[template]", max_items=10)):
+        cname = f"message[template][components][{i}]"
+        c = obj(c, cname)
+        if c.get("type") not in ("header", "body", "buttons"):
+            raise bad_param(f"param {cname}[type] must be header, body or buttons")
+        for j, p in enumerate(list_field(c, "parameters", cname, max_items=20)):
+            pname = f"{cname}[parameters][{j}]"
+            p = obj(p, pname)
+            if c["type"] != "buttons":
+                if p.get("type") != "text":
+                    raise bad_param(f"param {pname}[type] must be text")
+                text_field(p, "text", pname, max_len=1024)
+    return t
+
+
 def check_message(m: Any) -> list[str]:
     """Validate `message`; returns attachment ids it references."""
     m = obj(m, "message")
+    if "template" in m:
+        raise bad_param("message.template is only allowed with messaging_type UTILITY")
     unknown = set(m) - {"text", "attachment", "quick_replies", "metadata"}
     if unknown:
         raise bad_param(f"unknown param(s) in message: {sorted(unknown)}")
@@ -289,7 +320,9 @@ def check_send(params: dict[str, Any]) -> SendPlan:
     if notification is not None and notification not in NOTIFICATION_TYPES:
         raise bad_param(f"param notification_type must be one of {sorted(NOTIFICATION_TYPES)}")
     ids: list[str] = []
-    if has_message:
+    if has_message and messaging_type == "UTILITY":
+        check_utility(params["message"])
+    elif has_message:
         ids = check_message(params["message"])
     else:
         check_sender_action(params["sender_action"], params)
@@ -299,8 +332,11 @@ def check_send(params: dict[str, Any]) -> SendPlan:
 def window_error(
     last_inbound: float | None, now: float, messaging_type: str, tag: str | None
 ) -> GraphError | None:
-    """The 24 h standard window, 7 days for HUMAN_AGENT/CUSTOMER_FEEDBACK, none for updates."""
+    """The 24 h standard window, 7 days for HUMAN_AGENT/CUSTOMER_FEEDBACK, none for tagged
+    updates and utility templates; outside it every other send is 10 / 2018278."""
     age = float("inf") if last_inbound is None else now - last_inbound
+    if messaging_type == "UTILITY":  # an approved template: any time (checked by the caller)
+        return None
     if messaging_type == "MESSAGE_TAG" and tag in TAGS_ANY_TIME:
         return None
     limit = 7 * 24 * 3600 if messaging_type == "MESSAGE_TAG" else 24 * 3600

@@ -48,6 +48,12 @@ class Sent:
         return message.get("text") if isinstance(message, dict) else None
 
     @property
+    def template(self) -> dict[str, Any] | None:
+        """A utility template message's `template` (name, language, components)."""
+        message = self.body.get("message")
+        return message.get("template") if isinstance(message, dict) else None
+
+    @property
     def attachment(self) -> dict[str, Any] | None:
         message = self.body.get("message")
         return message.get("attachment") if isinstance(message, dict) else None
@@ -100,6 +106,16 @@ class Fault:
         return GraphError(self.code, self.message, self.subcode, http_status=self.http_status)
 
 
+@dataclass(frozen=True)
+class UtilityTemplate:
+    """An approved Page utility template: positional (`count`) or named (`names`) body
+    parameters, in one language."""
+
+    language: str = "vi"
+    count: int = 0
+    names: tuple[str, ...] = ()
+
+
 @dataclass
 class Call:
     """One parsed Graph request, handed to the handlers."""
@@ -132,6 +148,9 @@ class GraphState:
         self.subscriptions: dict[str, list[str]] = {}  # page id -> subscribed_fields
         self.thread_control: list[tuple[str, dict[str, Any]]] = []  # (edge, params)
         self.faults: list[Fault] = []
+        # the Page's approved utility templates: name -> (language, parameter names or count)
+        self.utility_templates: dict[str, UtilityTemplate] = {}
+        self.utility_permission = True  # False: the app lacks page_utility_messaging
         self.latency: float = 0.0  # seconds added to every request
 
     # -- users ---------------------------------------------------------------------------
@@ -165,6 +184,15 @@ class GraphState:
         user = self.users.get(psid) or self.add_user(psid, last_inbound=None)
         user.last_inbound = self.clock() if at is None else _epoch(at)
         return user
+
+    def add_utility_template(
+        self, name: str, *, language: str = "vi", params: int | tuple[str, ...] = 0
+    ) -> None:
+        """Approve a utility template: `params` is a count (positional) or names (NAMED)."""
+        if isinstance(params, int):
+            self.utility_templates[name] = UtilityTemplate(language, count=params)
+        else:
+            self.utility_templates[name] = UtilityTemplate(language, names=tuple(params))
 
     # -- faults --------------------------------------------------------------------------
     def fail_next(

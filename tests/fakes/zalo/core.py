@@ -41,6 +41,9 @@ from tests.fakes.zalo.state import (
 )
 from tests.fakes.zalo.webhooks import Delivery, deliver, mac
 
+VN_OFFSET_MS = 7 * 3600 * 1000
+DAY_MS = 24 * 3600 * 1000
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -90,6 +93,7 @@ class FakeZalo:
         self.uid_templates: set[str] = set()
         self.zns_sent: list[ZnsMessage] = []
         self.zns_daily_quota = zns_daily_quota
+        self.uid_quota_type = "reward_quota"  # what UID answers say they drew on
         self.faults: list[Fault] = []
         self.events = Events(self)
 
@@ -165,6 +169,12 @@ class FakeZalo:
     # --- clock --------------------------------------------------------------------------------
     def now_ms(self) -> int:
         return int(time.time() * 1000) + self.clock_offset_ms
+
+    def zns_used_today(self) -> int:
+        """Template sends (both routes) on the current day, Vietnam time: the daily quota
+        refills at 00:00 there (our reading; `advance` past midnight to see it refill)."""
+        day = (self.now_ms() + VN_OFFSET_MS) // DAY_MS
+        return sum(1 for m in self.zns_sent if (m.sent_time + VN_OFFSET_MS) // DAY_MS == day)
 
     def advance(self, seconds: float) -> None:
         """Move the fake clock forward (tokens, windows, uploads and phone codes age)."""

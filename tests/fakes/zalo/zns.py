@@ -14,6 +14,7 @@ from aiohttp import web
 from tests.fakes.zalo.state import (
     E_NOT_FOLLOWER,
     E_PARAM,
+    E_USER_BANNED,
     E_ZNS_PARAM_LONG,
     E_ZNS_PARAM_MISSING,
     E_ZNS_PHONE,
@@ -63,6 +64,8 @@ class Zns:
         user_id = str(body.get("user_id", ""))
         if user_id not in fake.users:
             return err(E_NOT_FOLLOWER, "User has not followed OA or does not exist")
+        if fake.users[user_id].blocked:
+            return err(E_USER_BANNED, "User is banned or has been inactive for too long")
         template_id = str(body.get("template_id", ""))
         params = fake.templates.get(template_id)
         if params is None or template_id not in fake.uid_templates:
@@ -73,7 +76,7 @@ class Zns:
         for name in params:
             if data.get(name) in (None, ""):
                 return err(E_ZNS_PARAM_MISSING, f"Missing parameter: {name}")
-        used = len(fake.zns_sent)
+        used = fake.zns_used_today()
         if used >= fake.zns_daily_quota:
             return err(E_ZNS_QUOTA, "Daily quota exceeded")
         item = ZnsMessage(
@@ -91,7 +94,10 @@ class Zns:
             {
                 "message_id": item.msg_id,
                 "user_id": user_id,
-                "quota": {"quota_type": "reward_quota", "remain": fake.zns_daily_quota - used - 1},
+                "quota": {
+                    "quota_type": fake.uid_quota_type,
+                    "remain": fake.zns_daily_quota - used - 1,
+                },
             }
         )
 
@@ -120,7 +126,7 @@ class Zns:
                 return err(E_ZNS_PARAM_MISSING, f"Missing parameter: {name}")
             if max_length is not None and len(str(value)) > max_length:
                 return err(E_ZNS_PARAM_LONG, f"Parameter {name} is longer than {max_length}")
-        used = len(fake.zns_sent)
+        used = fake.zns_used_today()
         if used >= fake.zns_daily_quota:
             return err(E_ZNS_QUOTA, "Daily quota exceeded")
         item = ZnsMessage(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from bot.channels.messenger.methods.base import GraphMethod
 
-MessagingType = Literal["RESPONSE", "UPDATE", "MESSAGE_TAG"]
+MessagingType = Literal["RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY"]  # UTILITY: a template
 SenderAction = Literal["typing_on", "typing_off", "mark_seen"]
 
 

@@ -7,9 +7,17 @@ from pydantic import Field, field_validator
 from bot.channels.zalo.types.base import Id, ZaloObject
 
 
+class UidQuota(ZaloObject):
+    """The quota a ZBS template by UID drew on (`purchase_quota` or `reward_quota`)."""
+
+    quota_type: str | None = None
+    remain: int | None = None
+
+
 class SentMessage(ZaloObject):
     message_id: Id | None = None
     user_id: Id | None = None
+    quota: UidQuota | None = None  # ZBS template by UID only
 
 
 class UploadResult(ZaloObject):
