@@ -8,6 +8,15 @@ recorded with their reason; an unreachable user is marked so nothing more is sen
 A platform that keeps failing opens its circuit (`Breaker`): for a while its send jobs put
 their rows off without calling it, so a slow platform costs its users a delay, not every
 job slot of the worker.
+
+A call that timed out may still have been delivered (`bot.apiclient.retry.maybe_delivered`).
+On a channel whose echoes name the row (`Channel.echoes_name_rows`: Messenger's `metadata =
+"outbox:<id>"`, `channels.messenger.receipts`) such a row is held at least
+`MAYBE_DELIVERED_HOLD` seconds before it is tried again, long enough for the echo of the
+first try to record its message id; the retry then sends nothing and the row says it was
+delivered by the earlier try. No echo in that time (the first try was lost, or echoes are
+not subscribed): sent again, once. Zalo's echoes do not name our row, so there the hold
+would only delay: its rows back off as any transient failure.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from bot.apiclient.retry import maybe_delivered
 from bot.backends.base import JobQueue, LockManager, LockTimeout
 from bot.contracts.channel import Channel
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
@@ -35,6 +45,11 @@ MAX_ATTEMPTS = 200  # with the 10-minute cap this keeps trying for more than a d
 BACKOFF_CAP = 600.0
 LOCK_LEASE = 10.0
 LOCKED_RETRY = 0.5
+# Seconds before a send that may have been delivered is tried again: the platform had the
+# request for the client's whole timeout (15 s for Graph) and may finish it later still;
+# its echo then comes through the inbox like any event.
+MAYBE_DELIVERED_HOLD = 30.0
+EARLIER_TRY = "delivered by an earlier try (its echo came), not sent again; that try: "
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
@@ -219,6 +234,7 @@ class Outbox:
             await _give_up(row, f"unreachable: {contact.unreachable_reason}", "skipped")
             return True
         platform_id: str | None
+        echoed = bool(row.platform_message_id)  # an echo proved an earlier try arrived
         try:
             if channel.sandbox:
                 platform_id = await channel.deliver_sandbox(row)
@@ -231,6 +247,8 @@ class Outbox:
                 await _give_up(row, f"gave up after {attempts} attempts: {exc.reason}")
                 return True
             delay = backoff(attempts, exc.retry_after)
+            if channel.echoes_name_rows and maybe_delivered(exc):
+                delay = max(delay, MAYBE_DELIVERED_HOLD)
             await OutboxMessage.filter(id=row.id).update(
                 attempts=attempts,
                 last_error=exc.reason[:2000],
@@ -248,12 +266,16 @@ class Outbox:
             await _give_up(row, exc.reason, "failed")
             return True
         self.breaker.succeeded(row.channel)
+        note = None
+        if echoed and row.last_error:  # kept: that the first try's outcome was unknown
+            note = (EARLIER_TRY + row.last_error)[:2000]
+            log.info("send %s to %s: %s", row.id, row.user_id, note)
         await OutboxMessage.filter(id=row.id).update(
             status="sent",
             attempts=row.attempts + 1,
             sent_at=datetime.now(UTC),
             platform_message_id=platform_id,
-            last_error=None,
+            last_error=note,
         )
         return True
 
