@@ -7,13 +7,16 @@ Two Tortoise apps keep ownership clear: `bot` (webhook inbox, outbox, platform t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
 
 from tortoise import BaseDBAsyncClient, Tortoise, connections
 from tortoise.backends.base import executor
+from tortoise.backends.base.client import TransactionContextPooled
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.connection import get_connections
 
 APPS: dict[str, dict[str, Any]] = {
     "bot": {"models": ["bot.models"], "migrations": "bot.migrations"},
@@ -41,6 +44,38 @@ async def _keep_session(conn: Any) -> None:
     (no SET, LISTEN, cursors or advisory locks), and asyncpg still rolls back an open
     transaction and drops listeners before calling this.
     """
+
+
+def _undo_failed_begin(enter: Any) -> Any:
+    """Tortoise 1.1's pooled transaction sets the task's connection to the transaction
+    before `BEGIN`; when `BEGIN` fails (PostgreSQL killed the connection) `__aexit__` never
+    runs, so the task kept a dead transaction as its connection for ever: every later query
+    of that task failed with "connection is closed" (a queue worker task ran every job it
+    took afterwards into it). Undone here: the task's connection and the pooled one back."""
+
+    async def __aenter__(self: TransactionContextPooled) -> Any:
+        try:
+            return await enter(self)
+        except BaseException:
+            token = getattr(self, "token", None)
+            if token is not None:
+                get_connections().reset(token)
+            raw, pool = self.client._connection, self.client._parent._pool
+            self.client._connection = None
+            if raw is not None and pool is not None:
+                # A broken connection may refuse: the pool has dropped it already then.
+                with contextlib.suppress(Exception):
+                    await pool.release(raw)
+            raise
+
+    __aenter__.undoes_failed_begin = True  # type: ignore[attr-defined]
+    return __aenter__
+
+
+if not getattr(TransactionContextPooled.__aenter__, "undoes_failed_begin", False):
+    TransactionContextPooled.__aenter__ = _undo_failed_begin(  # type: ignore[method-assign]
+        TransactionContextPooled.__aenter__
+    )
 
 
 def tortoise_config(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> dict[str, Any]:

@@ -4,8 +4,10 @@ A timeout, a reset connection or a 5xx answer may come after the platform did th
 message sent, a token used): retrying at once inside the same call sent the same message up
 to three times when a slow platform recovered. Only what certainly did not arrive is
 retried here (the connection could not be made; the platform refused with 429 or an error
-body); everything else goes back to the caller (the outbox tries again later, with the same
-message identity, and records that the first try may have been delivered).
+body); everything else goes back to the caller: `maybe_delivered` tells the outbox, which
+tries again only after a hold long enough for the platform's echo of the first try to
+arrive (Messenger: `metadata = "outbox:<id>"`), with the same message identity, and records
+that the first try may have been delivered.
 """
 
 from __future__ import annotations
@@ -32,3 +34,20 @@ class RetryPolicy:
 def never_sent(exc: BaseException) -> bool:
     """The request certainly did not reach the platform: it may be sent again at once."""
     return isinstance(exc, aiohttp.ClientConnectorError)
+
+
+def maybe_delivered(exc: BaseException) -> bool:
+    """A failed call that may still have reached the platform (a timeout, a reset, a 5xx).
+
+    True when `exc` or an exception it was raised from or during carries
+    `maybe_delivered = True` (the clients' network errors do): a channel turns those into
+    a `TransientDeliveryError`, and the outbox must not resend blindly.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "maybe_delivered", False) is True:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -35,6 +35,9 @@ class Channel(ABC):
     """A platform adapter; one instance per running process, built before it starts."""
 
     name: ClassVar[str]
+    # The platform echoes each sent message with the outbox row it came from (Messenger's
+    # `metadata`): a send that timed out is then held for its echo, not resent at once.
+    echoes_name_rows: ClassVar[bool] = False
 
     @property
     @abstractmethod

@@ -34,6 +34,9 @@ DRAIN_MAX_SECONDS = 60.0  # then the job ends and the feeder queues a fresh one
 MAX_ATTEMPTS = 5
 RETRY_BASE = 2.0  # seconds before the first retry of a failed event; doubles each time
 RETRY_CAP = 300.0
+DB_RETRY = (
+    1.0  # seconds before a job that met a database error (e.g. a killed connection) runs again
+)
 LOCK_LEASE = 10.0  # seconds a user's lock outlives a holder that died (renewed while it lives)
 # Events that do not open a platform's send window (Zalo counts follows, messages, taps).
 NOT_INTERACTIONS = frozenset({"unfollow", "reaction"})
@@ -139,13 +142,20 @@ class InboxProcessor:
         """The queue's job. A user whose lock another job holds is that job's: it handles
         every row the user has, and looks again once it let go of the lock (a row committed
         while it held it is then found). Nobody waits in a job slot for a lock: this job
-        comes back after half a lease, for the case the holder died."""
+        comes back after half a lease, for the case the holder died. A database error (a
+        handler's own failure is the event's, recorded on its row) runs the job again
+        shortly: a killed connection costs a second, not the inbox sweep's minute."""
         done = 0
         while True:
             try:
                 done += await self.process_user(channel, account_id, user_id)
             except LockTimeout:
                 raise Retry(defer=LOCK_LEASE / 2) from None
+            except Exception as exc:
+                log.warning(
+                    "inbox job of %s/%s: %r; again in %.0f s", channel, user_id, exc, DB_RETRY
+                )
+                raise Retry(defer=DB_RETRY) from exc
             if not await self._due(channel, account_id, user_id):
                 return done
 

@@ -107,32 +107,42 @@ class LocalFeeder:
     async def _watch_backlog(self) -> None:
         """Keep a drain going while the burst lasts (the last one may have ended at its
         deadline); once calm, hand the backlog out a chunk at a time, up to the last row
-        stored when the calm began (later rows got their own jobs), then stop."""
+        stored when the calm began (later rows got their own jobs), then stop. A database
+        error (a killed connection) is logged once and the next look tried a poll later:
+        given up, the backlog would wait for the inbox sweep's minute."""
+        failing = False
         try:
-            while (start := self._burst_from) is not None:
+            while self._burst_from is not None:
                 await asyncio.sleep(self.poll)
-                gen = self._gen  # a pressed commit after this keeps the backlog open
-                if await self._pressed():
-                    self._calm_until = None
-                    await self._drain()
-                    continue
-                if self._calm_until is None or self._calm_gen != gen:
-                    self._calm_until, self._calm_gen = await _last_id(), gen
-                queued = self._queue.queued
-                if queued >= self.calm_jobs // 2:
-                    continue  # the handlers have enough to do: top up later
-                after = max(start - 1, self._handed)
-                rows = await self._hand_out(after, self._calm_until, self.calm_jobs - queued)
-                if not rows and self._gen == gen:
-                    self._end()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            # The rows stay pending: the inbox sweep (`recover_inbox`) queues them.
-            log.exception("inbox: the backlog of a burst could not be handed out")
-            self._end()
+                try:
+                    await self._look()
+                except Exception as exc:
+                    if not failing:
+                        log.warning("inbox: a burst's backlog not handed out yet: %r", exc)
+                    failing = True
+                else:
+                    failing = False
         finally:
             self._watch = None
+
+    async def _look(self) -> None:
+        start = self._burst_from
+        if start is None:
+            return
+        gen = self._gen  # a pressed commit after this keeps the backlog open
+        if await self._pressed():
+            self._calm_until = None
+            await self._drain()
+            return
+        if self._calm_until is None or self._calm_gen != gen:
+            self._calm_until, self._calm_gen = await _last_id(), gen
+        queued = self._queue.queued
+        if queued >= self.calm_jobs // 2:
+            return  # the handlers have enough to do: top up later
+        after = max(start - 1, self._handed)
+        rows = await self._hand_out(after, self._calm_until, self.calm_jobs - queued)
+        if not rows and self._gen == gen:
+            self._end()
 
     def _end(self) -> None:
         self._burst_from = self._calm_until = None

@@ -8,10 +8,20 @@ recorded with their reason; an unreachable user is marked so nothing more is sen
 A platform that keeps failing opens its circuit (`Breaker`): for a while its send jobs put
 their rows off without calling it, so a slow platform costs its users a delay, not every
 job slot of the worker.
+
+A call that timed out may still have been delivered (`bot.apiclient.retry.maybe_delivered`).
+On a channel whose echoes name the row (`Channel.echoes_name_rows`: Messenger's `metadata =
+"outbox:<id>"`, `channels.messenger.receipts`) such a row is held at least
+`MAYBE_DELIVERED_HOLD` seconds before it is tried again, long enough for the echo of the
+first try to record its message id; the retry then sends nothing and the row says it was
+delivered by the earlier try. No echo in that time (the first try was lost, or echoes are
+not subscribed): sent again, once. Zalo's echoes do not name our row, so there the hold
+would only delay: its rows back off as any transient failure.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -21,7 +31,8 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from bot.backends.base import JobQueue, LockManager, LockTimeout
+from bot.apiclient.retry import maybe_delivered
+from bot.backends.base import JobQueue, LockManager, LockTimeout, Retry
 from bot.contracts.channel import Channel
 from bot.contracts.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.contracts.outbound import Purpose
@@ -35,6 +46,15 @@ MAX_ATTEMPTS = 200  # with the 10-minute cap this keeps trying for more than a d
 BACKOFF_CAP = 600.0
 LOCK_LEASE = 10.0
 LOCKED_RETRY = 0.5
+DB_RETRY = 1.0  # seconds before a send job that met a database error runs again
+# Seconds before a send that may have been delivered is tried again: the platform had the
+# request for the client's whole timeout (15 s for Graph) and may finish it later still;
+# its echo then comes through the inbox like any event.
+MAYBE_DELIVERED_HOLD = 30.0
+# Pauses between tries to record a send the platform accepted: a connection killed right
+# then would otherwise leave the row pending, and it would be sent a second time.
+RECORD_PAUSES = (0.1, 0.3, 1.0, 3.0)
+EARLIER_TRY = "delivered by an earlier try (its echo came), not sent again; that try: "
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
@@ -170,12 +190,19 @@ class Outbox:
         return int(row.id)
 
     async def send_job(self, channel_name: str, account_id: str, user_id: str) -> int:
-        """The queue's job: a user whose sender runs elsewhere is tried again shortly."""
+        """The queue's job: a user whose sender runs elsewhere is tried again shortly, and so
+        is one whose rows could not be read or updated (a database error: the queue runs
+        the job again, not the sweep a quarter of a minute later)."""
         try:
             return await self.send_user(channel_name, account_id, user_id)
         except LockTimeout:
             await self._wake(channel_name, account_id, user_id, "locked", LOCKED_RETRY)
             return 0
+        except Exception as exc:
+            log.warning(
+                "send job of %s/%s: %r; again in %.0f s", channel_name, user_id, exc, DB_RETRY
+            )
+            raise Retry(defer=DB_RETRY) from exc
 
     async def send_user(self, channel_name: str, account_id: str, user_id: str) -> int:
         """Send one user's due messages oldest first; stop at a transient failure to keep
@@ -219,6 +246,7 @@ class Outbox:
             await _give_up(row, f"unreachable: {contact.unreachable_reason}", "skipped")
             return True
         platform_id: str | None
+        echoed = bool(row.platform_message_id)  # an echo proved an earlier try arrived
         try:
             if channel.sandbox:
                 platform_id = await channel.deliver_sandbox(row)
@@ -231,6 +259,8 @@ class Outbox:
                 await _give_up(row, f"gave up after {attempts} attempts: {exc.reason}")
                 return True
             delay = backoff(attempts, exc.retry_after)
+            if channel.echoes_name_rows and maybe_delivered(exc):
+                delay = max(delay, MAYBE_DELIVERED_HOLD)
             await OutboxMessage.filter(id=row.id).update(
                 attempts=attempts,
                 last_error=exc.reason[:2000],
@@ -248,12 +278,17 @@ class Outbox:
             await _give_up(row, exc.reason, "failed")
             return True
         self.breaker.succeeded(row.channel)
-        await OutboxMessage.filter(id=row.id).update(
+        note = None
+        if echoed and row.last_error:  # kept: that the first try's outcome was unknown
+            note = (EARLIER_TRY + row.last_error)[:2000]
+            log.info("send %s to %s: %s", row.id, row.user_id, note)
+        await _record(
+            row.id,
             status="sent",
             attempts=row.attempts + 1,
             sent_at=datetime.now(UTC),
             platform_message_id=platform_id,
-            last_error=None,
+            last_error=note,
         )
         return True
 
@@ -291,6 +326,22 @@ class Outbox:
                 SEND_JOB, channel, account_id, user_id, job_id=f"outbox:sweep:{row_id}"
             )
         return len(users)
+
+
+async def _record(row_id: int, **values: Any) -> None:
+    """Record what happened to a row that was sent, trying again after a database error
+    (still under the user's send lock, so nobody sends the row meanwhile)."""
+    for pause in (*RECORD_PAUSES, None):
+        try:
+            await OutboxMessage.filter(id=row_id).update(**values)
+            return
+        except Exception as exc:
+            if pause is None:
+                raise
+            log.warning(
+                "outbox %s sent, not recorded yet (%r): again in %.1f s", row_id, exc, pause
+            )
+            await asyncio.sleep(pause)
 
 
 async def _give_up(row: OutboxMessage, reason: str, status: str = "failed") -> None:

@@ -14,6 +14,10 @@ class Reply:
     nothing twice (the outbox dedupe key is `in:<inbox id>:<call>:<message>`). The apology
     after a failure has a key of its own (`in:<inbox id>:error:<message>`), so it can never
     take the place of a real reply when the event is handled again.
+
+    A reply that could not be stored (the database lost its connection) is no flow's bug:
+    the apology then is not stored either but the same error raised, so the inbox tries the
+    event again later (its backoff) and the person gets the real reply, not "sorry".
     """
 
     def __init__(self, outbox: Outbox, event: Event, inbox_id: int | None) -> None:
@@ -21,13 +25,21 @@ class Reply:
         self._event = event
         self._inbox_id = inbox_id
         self._calls = 0
+        self.unstored: Exception | None = None  # why a reply could not be stored
 
     async def __call__(self, *messages: OutboundMessage) -> list[int]:
         self._calls += 1
-        return await self._store(messages, str(self._calls))
+        try:
+            return await self._store(messages, str(self._calls))
+        except Exception as exc:
+            self.unstored = exc
+            raise
 
     async def error(self, *messages: OutboundMessage) -> list[int]:
-        """The apology for this event, stored at most once however often it fails."""
+        """The apology for this event, stored at most once however often it fails; none
+        when the failure was storing a reply (that error again: the event is retried)."""
+        if self.unstored is not None:
+            raise self.unstored
         return await self._store(messages, "error")
 
     async def _store(self, messages: tuple[OutboundMessage, ...], call: str) -> list[int]:

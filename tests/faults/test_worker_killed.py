@@ -90,7 +90,7 @@ async def test_a_killed_worker_holding_locks_costs_seconds_and_doubles_nothing(
                 await wait_for(lambda p=psid: fb.texts(p), within=30, what=f"{psid} greeted")
             # No send in flight at the kill: a reply the platform accepted just before it,
             # that the dead worker could not record, is sent again (Messenger has no
-            # idempotency key; README, "Faults"). What is tested here is the locks and the
+            # idempotency key; README, "Reliability"). What is tested here is the locks and the
             # leases of a handler that hangs.
             await wait_for(all_sent, within=30, what="the greetings sent")
             assert fb.texts("p_stuck") == []  # its handler is stuck, holding the locks

@@ -60,6 +60,7 @@ USER_ACTIONS = frozenset({"message", "postback", "referral"})
 
 class MessengerChannel(Channel):
     name = "messenger"
+    echoes_name_rows = True  # `metadata = "outbox:<id>"` (receipts.py)
 
     def __init__(self, settings: Settings, *, http: SharedHttp) -> None:
         self.settings = settings

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+from aiohttp import web
 
 from bot.contracts.inbox import InboxItem, NewRows, Row
 from bot.pipeline.ingest.clean import clean_items
 from bot.pipeline.ingest.group_commit import AfterFn, GroupCommit
+
+log = logging.getLogger("bot.pipeline.ingest")
+RETRY_AFTER = "1"  # seconds, for a platform that reads it (Meta and Zalo retry on their own)
 
 
 class InboxWriter(Protocol):
@@ -43,10 +49,19 @@ class InboxIngest:
         )
 
     async def submit(self, channel: str, items: Sequence[InboxItem]) -> int:
+        """How many items were new, once committed. Not stored (the database failed: the
+        batch's one warning says why) → 503, so the platform sends the items again; nothing
+        was acknowledged, and the inbox's dedupe makes a row that did commit count once."""
         kept = clean_items(channel, items)
         if not kept:
             return 0
-        return await self.commit.submit(channel, kept)
+        try:
+            return await self.commit.submit(channel, kept)
+        except Exception:
+            log.debug("%s webhook: %d item(s) not stored, answered 503", channel, len(kept))
+            raise web.HTTPServiceUnavailable(
+                text="not stored, send again", headers={"Retry-After": RETRY_AFTER}
+            ) from None
 
     def busy(self) -> bool:
         """Webhooks are queueing up for a write right now (a burst)."""
