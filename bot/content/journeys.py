@@ -120,7 +120,6 @@ class Send(_Strict):
 
     text: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
     purpose: Literal["promotion", "update"]
-    image: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     zns_template: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")] | None = None
 
 
