@@ -52,6 +52,22 @@ RECORD_SQL = (
 )
 
 
+MOVE_SQL = (
+    "UPDATE journey_enrolment SET step_id = ?, due_at = COALESCE(?, due_at)"
+    " WHERE id = ? AND claimed_by = ? AND step_id = ? AND state = 'active'"
+)
+RECORD_PG = (
+    f"WITH moved AS ({MOVE_SQL} RETURNING id) "
+    "INSERT INTO journey_step_run (enrolment_id, journey_id, step_id, kind, member_id, status,"
+    " reason, purpose, channel, sent_at, created_at)"
+    " SELECT CAST(? AS BIGINT), ?, ?, ?, CAST(? AS BIGINT), ?, ?, ?, ?,"
+    " CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ) FROM moved"
+    " ON CONFLICT (enrolment_id, step_id) DO NOTHING RETURNING enrolment_id"
+)
+"""PostgreSQL: the move and the step run in one statement (the run is written only when
+the move happened, i.e. the claim is still ours)."""
+
+
 class LostClaim(Exception):
     """Another worker owns the enrolment now (our lease ran out): stop, change nothing."""
 
@@ -249,32 +265,34 @@ class Journeys:
         """The step run and the move to the next step, together or not at all. Without a
         wait the due time stays where the claim put it (past the lease), so nobody else takes
         the member while this worker goes on with the next step."""
-        async with in_transaction():
-            await rawsql.execute(
-                RECORD_SQL,
-                enr.id,
-                enr.journey_id,
-                step_id,
-                kind,
-                enr.member_id,
-                outcome.status,
-                outcome.reason,
-                outcome.purpose,
-                outcome.channel,
-                ts(outcome.sent_at) if outcome.sent_at else None,
-                ts(now),
-            )
+        values = (
+            enr.id,
+            enr.journey_id,
+            step_id,
+            kind,
+            enr.member_id,
+            outcome.status,
+            outcome.reason,
+            outcome.purpose,
+            outcome.channel,
+            ts(outcome.sent_at) if outcome.sent_at else None,
+            ts(now),
+        )
+        due = ts(outcome.due_at) if outcome.due_at else None
+        if rawsql.is_postgres():  # one statement, atomic by itself: no BEGIN/COMMIT trips
             moved = await rawsql.execute(
-                "UPDATE journey_enrolment SET step_id = ?, due_at = COALESCE(?, due_at)"
-                " WHERE id = ? AND claimed_by = ? AND step_id = ? AND state = 'active'",
-                outcome.next,
-                ts(outcome.due_at) if outcome.due_at else None,
-                enr.id,
-                enr.claimed_by,
-                step_id,
+                RECORD_PG, outcome.next, due, enr.id, enr.claimed_by, step_id, *values
             )
             if not moved:
                 raise LostClaim(enr.id)
+        else:
+            async with in_transaction():
+                await rawsql.execute(RECORD_SQL, *values)
+                moved = await rawsql.execute(
+                    MOVE_SQL, outcome.next, due, enr.id, enr.claimed_by, step_id
+                )
+                if not moved:
+                    raise LostClaim(enr.id)
         enr.step_id = outcome.next
         if outcome.due_at is not None:
             enr.due_at = outcome.due_at
