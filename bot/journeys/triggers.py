@@ -139,15 +139,13 @@ class Triggers:
         """Followers since the last scan, each given a member (created from the chat identity
         when the person has none yet: a journey needs one to hold its vouchers and points)."""
         last = await _time_cursor("follows")
-        query = Contact.filter(followed_at__isnull=False)
-        if last is not None:
-            query = query.filter(followed_at__gt=last)
-        rows = await query.order_by("followed_at").limit(SCAN_LIMIT)
         if last is None:  # the first scan: start after the newest follow
-            newest = rows[-1].followed_at if rows else None
+            top = await Contact.filter(followed_at__isnull=False).order_by("-followed_at").first()
+            newest = top.followed_at if top is not None else None
             stamp = newest.isoformat() if newest else datetime.min.isoformat() + "+00:00"
             await OutreachCursor.get_or_create(name="journeys:follows", defaults={"value": stamp})
             return {}
+        rows = await Contact.filter(followed_at__gt=last).order_by("followed_at").limit(SCAN_LIMIT)
         out: dict[int, str | None] = {}
         for c in rows:
             member_id = c.member_id
