@@ -21,7 +21,7 @@ from bench.ingest import IngestBench, IngestConfig
 from bench.load import ensure_wrk
 from bench.report import print_report
 
-SECTIONS = ("ingest", "plays", "render", "reports", "e2e", "outreach")
+SECTIONS = ("ingest", "plays", "render", "reports", "e2e", "outreach", "journeys")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -68,7 +68,9 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         },
     }
     pg = (
-        await _postgres(work) if only & {"ingest", "plays", "reports", "e2e", "outreach"} else None
+        await _postgres(work)
+        if only & {"ingest", "plays", "reports", "e2e", "outreach", "journeys"}
+        else None
     )
     try:
         if "e2e" in only:
@@ -132,6 +134,23 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             else:
                 _say(f"broadcast to {n} members at the fake Graph (30 ms, 500/s)")
                 results["outreach"] = await run_outreach(await pg.fresh(), members=n)
+        if "journeys" in only:
+            from bench.journeys import run_journeys
+
+            active, due = (20_000, 2_000) if args.quick else (100_000, 10_000)
+            if pg is None:
+                results["journeys"] = {
+                    "skipped": f"PostgreSQL not reachable at {procs.PG_ADMIN_URL}"
+                }
+            else:
+                _say(f"journeys: {active} active enrolments, {due} due in one tick")
+                results["journeys"] = await run_journeys(await pg.fresh(), active=active, due=due)
+                _say(
+                    "journeys: tick {tick_seconds}s (bulk-write baseline {baseline_seconds}s),"
+                    " {delivered} delivered, {members_twice} members twice".format(
+                        **results["journeys"]
+                    )
+                )
         if "ingest" in only:
             wrk = ensure_wrk()
             results["generator"] = "wrk" if wrk else "python"

@@ -17,6 +17,28 @@ class Check:
     ok: bool | None  # None: not measured in this run
 
 
+def journeys_checks(j: dict[str, Any]) -> list[Check]:
+    """bench/journeys.py: the due tick under 30 s, nobody handled twice."""
+    if isinstance(j.get("skipped"), str):
+        return [Check("journeys", "run", j["skipped"], None)]
+    if not j:
+        return []
+    return [
+        Check(
+            f"journeys: {j['due']} due of {j['active']} in one tick",
+            "< 30 s",
+            f"{j['tick_seconds']:.1f} s ({j['tick_vs_baseline']}x bulk-write baseline)",
+            j["tick_seconds"] < 30 and j["step_runs"] == j["due"],
+        ),
+        Check(
+            "journeys: members handled twice",
+            "0",
+            f"{j['members_twice']} ({j['delivered']} delivered)",
+            j["members_twice"] == 0 and j["delivered"] == j["due"],
+        ),
+    ]
+
+
 def _get(data: dict[str, Any], *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict) or key not in data:
@@ -121,6 +143,7 @@ def checks(results: dict[str, Any]) -> list[Check]:
         )
     out += report_checks(results.get("reports") or {})
     out += e2e_checks(results.get("e2e") or {})
+    out += journeys_checks(results.get("journeys") or {})
     outreach = results.get("outreach") or {}
     if isinstance(outreach.get("skipped"), str):
         out.append(Check("broadcast", "run", outreach["skipped"], None))

@@ -338,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--all", action="store_true", help="also events waiting for their next try")
     retry.set_defaults(func=cmd_inbox_retry)
     _add_promotions(sub)
+    _add_journeys(sub)
     imports = sub.add_parser("import", help="import the shop's members or orders (CSV, XLSX)")
     kinds = imports.add_subparsers(dest="kind", required=True)
     for kind, what in (("members", "members by phone"), ("orders", "order history")):
@@ -376,6 +377,13 @@ def _add_promotions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     from bot.cli_promotions import add_promotions_commands
 
     add_promotions_commands(sub, _settings)
+
+
+def _add_journeys(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`journeys preview ID` (issue 21; bot/journeys/cli.py)."""
+    from bot.journeys.cli import add_journeys_commands
+
+    add_journeys_commands(sub, _settings)
 
 
 def main(argv: list[str] | None = None) -> int:

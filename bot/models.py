@@ -233,3 +233,8 @@ class ContentVersion(Model):
 
     class Meta:
         table = "content_version"
+
+
+# The journey tables live with their engine; re-exported so Tortoise registers them here.
+from bot.journeys.models import JourneyEnrolment as JourneyEnrolment  # noqa: E402
+from bot.journeys.models import JourneyStepRun as JourneyStepRun  # noqa: E402

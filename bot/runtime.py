@@ -36,6 +36,7 @@ from bot.db import close_db, init_db
 from bot.handlers import build_dispatcher
 from bot.handlers.services import Services
 from bot.jobs import register_jobs
+from bot.journeys.runner import Journeys
 from bot.outreach.broadcasts import BroadcastSender
 from bot.outreach.notices import Notices
 from bot.outreach.pace import redis_pacers
@@ -139,11 +140,19 @@ class Runtime:
             clock=self.services.clock,
             channel_order=s.OUTREACH_CHANNEL_ORDER,
         )
+        self.journeys = Journeys(
+            outbox=self.outbox,
+            channels=self.channels,
+            content=lambda: self.content.current,
+            clock=self.services.clock,
+            channel_order=s.OUTREACH_CHANNEL_ORDER,
+            lease_seconds=s.OUTREACH_CLAIM_LEASE_SECONDS,
+        )
         self.scheduler = Scheduler(
             sender=self.broadcasts,
             queue=queue,
             clock=self.services.clock,
-            extra=[self.notices.scan],
+            extra=[self.notices.scan, self.journeys.tick],
         )
         register_jobs(
             queue,

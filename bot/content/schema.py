@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from bot.content.actions import ActionField
 from bot.content.crossref import cross_problems, find_asset
 from bot.content.errors import invalid
+from bot.content.journeys import Journey, journey_problems
 from bot.content.keywords import find_keyword
 from bot.content.outreach import MessengerUtility, Outreach, Zns
 from bot.content.templating import render_text
@@ -148,6 +149,7 @@ class Content(_Strict):
     outreach: Outreach = Outreach()
     zns: Zns = Zns()
     messenger_utility: MessengerUtility = MessengerUtility()
+    journeys: list[Journey] = Field(default_factory=list, max_length=100)
 
     _path: Path | None = PrivateAttr(None)
     _digest: str = PrivateAttr("")
@@ -170,6 +172,16 @@ class Content(_Strict):
                     at=("segments", i, "id"),
                 )
             seen.add(seg.id)
+        return self
+
+    @model_validator(mode="after")
+    def _journeys(self) -> Content:
+        segments = {*BUILTIN_IDS, *(s.id for s in self.segments)}
+        tiers = {t.name for t in self.loyalty.tiers}
+        issues = journey_problems(self.journeys, segments, tiers, set(self.zns.templates))
+        if issues:
+            loc, message, fix = issues[0]
+            raise invalid(message, fix, at=loc)
         return self
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 # isort: off - the order is the docs' order
 from miniapp_api.views import member, games, admin, points, segments, privacy  # noqa: I001
 from miniapp_api.views import audit, broadcasts, promotions, reports
+from miniapp_api.views import journeys
 # isort: on
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "audit",
     "broadcasts",
     "games",
+    "journeys",
     "member",
     "points",
     "privacy",
