@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.content.journeys import Condition
 from bot.content.schema import Content
 from bot.contracts.outbound import Purpose
 from bot.core.messages import Text
-from bot.journeys.enrol import ts
 from bot.journeys.models import JourneyEnrolment
 from bot.journeys.spec import Node, wait_until
 from bot.outreach import audience
@@ -31,7 +30,6 @@ from bot.pipeline.outbox import Outbox
 from loyalty import points, rawsql, tags, vouchers
 from loyalty.models import Member, Voucher
 
-WEEK = timedelta(days=7)
 SEND_REF = "journey-send:"  # vouchers a journey message shows (announced by it)
 STEP_REF = "journey:"  # vouchers, points of steps without a message
 
@@ -69,7 +67,7 @@ class Batch:
         marks = ",".join("?" * len(ids))
         last_paid: dict[int, datetime] = {}
         tag_sets: dict[int, set[str]] = {}
-        promos: Counter[int] = Counter()
+        promos: Counter[int] = Counter()  # this batch's own sends (`load_asks` counts the rest)
         if ids:
             for r in await rawsql.fetch(
                 "SELECT member_id, MAX(paid_at) AS at FROM pos_order WHERE status = 'paid'"
@@ -81,14 +79,6 @@ class Batch:
                 f"SELECT member_id, tag FROM member_tag WHERE member_id IN ({marks})", *ids
             ):
                 tag_sets.setdefault(int(r["member_id"]), set()).add(str(r["tag"]))
-            for r in await rawsql.fetch(
-                "SELECT member_id, COUNT(*) AS n FROM journey_step_run WHERE status = 'sent'"
-                f" AND purpose = 'promotion' AND sent_at >= ? AND member_id IN ({marks})"
-                " GROUP BY member_id",
-                ts(now - WEEK),
-                *ids,
-            ):
-                promos[int(r["member_id"])] = int(r["n"])
         return cls(
             members={k: m for k, (m, _) in loaded.items()},
             asks={k: a for k, (_, a) in loaded.items()},

@@ -2,8 +2,8 @@
 moment, across every source that sends them (broadcasts, journeys, …).
 
 One function, one statement: a UNION ALL over the sources, each a SELECT of
-`(member_id, sent_at)` for promotions actually sent, grouped once. Adding a source (the
-journeys' table, for instance) is one more entry in `SOURCES`; nothing else changes.
+`(member_id, sent_at)` for promotions actually sent, grouped once. Adding a source is one
+more entry in `SOURCES`; nothing else changes.
 Every source needs an index that starts with `member_id` (and covers `sent_at`), as
 `broadcast_recipient (member_id, purpose, sent_at)` does.
 """
@@ -19,9 +19,10 @@ SOURCES: tuple[str, ...] = (
     # broadcasts: a recipient row is `sent` once the platform accepted it
     "SELECT member_id, sent_at FROM broadcast_recipient"
     " WHERE status = 'sent' AND purpose = 'promotion'",
-    # journeys: add their sent promotion steps here, e.g.
-    # "SELECT member_id, sent_at FROM journey_send WHERE status = 'sent'"
-    # " AND purpose = 'promotion'",
+    # journeys: a `send` step's run is `sent` once the platform accepted it
+    # (index journey_step_run (member_id, purpose, sent_at))
+    "SELECT member_id, sent_at FROM journey_step_run WHERE status = 'sent'"
+    " AND purpose = 'promotion'",
 )
 
 

@@ -31,7 +31,9 @@ log = logging.getLogger("bot.outreach.notices")
 
 EXPIRING_DAYS = 3
 # vouchers already announced by whoever issued them (the chat flows, a broadcast)
-CHAT_SOURCES = ("play:", "phone_capture:", "broadcast:")
+# Vouchers whose code a message already showed: no separate "you have a voucher" notice.
+# (A journey's silent `voucher` step issues under `journey:` and keeps its notice.)
+CHAT_SOURCES = ("play:", "phone_capture:", "broadcast:", "journey-send:")
 SCAN_LIMIT = 1000
 
 

@@ -139,6 +139,28 @@ class BroadcastResultOut(Out):
     conversion_rate: float | None
 
 
+class HoldoutResultOut(Out):
+    members: int
+    converted: int
+    revenue: int
+    conversion_rate: float | None
+
+
+class JourneyResultOut(Out):
+    id: str
+    name: str
+    enrolled: int
+    sent: int
+    converted: int = Field(description="entries with a paid order within `conversion_days`")
+    revenue: int
+    conversion_rate: float | None
+    holdout: HoldoutResultOut
+    uplift: float | None = Field(
+        description="conversion_rate − holdout.conversion_rate (None without both)"
+    )
+
+
 class CampaignsOut(Out):
     days: int
     broadcasts: list[BroadcastResultOut]
+    journeys: list[JourneyResultOut]

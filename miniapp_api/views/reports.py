@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.outreach.summary import broadcast_results
+from bot.journeys.metrics import report as journey_report
+from bot.journeys.spec import compile_plan
+from bot.outreach.summary import broadcast_results, rate
 from bot.web.problems import ApiError
 from loyalty.reports.cohorts import cohorts
 from loyalty.reports.games import game_report
@@ -126,11 +128,37 @@ async def rfm_report(call: Call) -> Reply:
 async def campaign_report(call: Call) -> Reply:
     """The latest 100 broadcasts, newest first: recipients sent to, those with a paid order
     within `days` of their send and its revenue. A broadcast has no control group: this is
-    what followed it, not what it caused."""
+    what followed it, not what it caused. Then every journey of the content file with its
+    holdout: `uplift` is the conversion rate of the members who got the steps minus that of
+    the control group, the number that says what the journey caused."""
     days = call.query.days
     rows = await broadcast_results(days=days)
+    journeys = []
+    for journey in call.content.journeys:
+        j = await journey_report(compile_plan(journey))
+        held = j["holdout"]
+        treated_rate = rate(j["converted"], j["enrolled"])
+        held_rate = rate(held["converted"], held["members"])
+        journeys.append(
+            p.JourneyResultOut(
+                id=j["id"],
+                name=j["name"],
+                enrolled=j["enrolled"],
+                sent=sum(step["sent"] for step in j["steps"]),
+                converted=j["converted"],
+                revenue=j["revenue"],
+                conversion_rate=treated_rate,
+                holdout=p.HoldoutResultOut(**held, conversion_rate=held_rate),
+                uplift=(
+                    round(treated_rate - held_rate, 4)
+                    if treated_rate is not None and held_rate is not None
+                    else None
+                ),
+            )
+        )
     out = p.CampaignsOut(
         days=days,
+        journeys=journeys,
         broadcasts=[
             p.BroadcastResultOut(
                 id=r.id,

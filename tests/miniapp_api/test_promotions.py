@@ -248,3 +248,35 @@ async def test_the_campaign_report_counts_orders_inside_each_window(api: Api) ->
     await problem(
         await api.admin("GET", "/api/v1/admin/reports/campaigns?days=0"), 400, "invalid_query"
     )
+
+
+async def test_the_campaign_report_shows_each_journeys_uplift(api: Api) -> None:
+    """Two entries got the steps (one bought), two were held out (none bought): uplift 0.5."""
+    from bot.content.loader import load_content
+    from bot.journeys.models import JourneyEnrolment
+    from loyalty.models import Member
+
+    journey = load_content(api.settings.CONTENT_PATH).journeys[0]
+    now = datetime.now(UTC)
+    codes = []
+    for n in range(4):
+        token, _ = await api.login(f"z-jr-{n}")
+        codes.append((await api.card(token))["member_code"])
+    ids = {m.member_code: m.id for m in await Member.filter(member_code__in=codes)}
+    for n, code in enumerate(codes):
+        await JourneyEnrolment.create(
+            journey_id=journey.id,
+            member_id=ids[code],
+            state="completed" if n < 2 else "holdout",
+            entered_at=now - timedelta(days=3),
+            convert_until=now + timedelta(days=4),
+        )
+    paid = (now - timedelta(days=1)).isoformat()
+    assert (await api.order("J-1", 80_000, member_code=codes[0], paid_at=paid)).status == 201
+    body = await (await api.admin("GET", "/api/v1/admin/reports/campaigns")).json()
+    mine = next(j for j in body["journeys"] if j["id"] == journey.id)
+    assert (mine["enrolled"], mine["converted"], mine["revenue"]) == (2, 1, 80_000)
+    assert mine["holdout"] == {"members": 2, "converted": 0, "revenue": 0, "conversion_rate": 0.0}
+    assert (mine["conversion_rate"], mine["uplift"]) == (0.5, 0.5)
+    others = [j for j in body["journeys"] if j["id"] != journey.id]
+    assert all(j["enrolled"] == 0 and j["uplift"] is None for j in others)
