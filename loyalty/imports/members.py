@@ -179,10 +179,25 @@ class MemberWriter:
         await self._insert_tags()
         await self._credit_points()
 
+    async def write_staged(self, counts: MemberCounts | None = None) -> None:
+        """The same writes over `imp_member` and `imp_tag` filled by the caller (the whole
+        file at once, one row per phone)."""
+        if counts is not None:
+            rows = await self.tx.execute_query_dict(
+                f"SELECT state, COUNT(*) AS n FROM ({self._state_sql()}) x GROUP BY state"
+            )
+            for row in rows:
+                setattr(counts, row["state"], getattr(counts, row["state"]) + int(row["n"]))
+        await self._insert_new()
+        await self._update_existing()
+        await self._insert_tags()
+        await self._credit_points()
+
     def _code(self) -> str:
         return codes.generate(codes.MEMBER_LENGTH, rng=self.rng)
 
-    async def _count(self, counts: MemberCounts) -> None:
+    def _state_sql(self) -> str:
+        """Each staged phone: new, updated (a value or tag it adds) or unchanged."""
         changed = """
             (s.name IS NOT NULL AND (m.name IS NULL OR m.name <> s.name))
             OR (s.birthday IS NOT NULL AND (m.birthday IS NULL OR m.birthday <> s.birthday))
@@ -191,11 +206,14 @@ class MemberWriter:
                 WHERE e.kind = 'import' AND e.ref = 'import:' || s.phone))
             OR EXISTS (SELECT 1 FROM imp_tag t WHERE t.phone = s.phone AND NOT EXISTS (
                 SELECT 1 FROM member_tag mt WHERE mt.member_id = m.id AND mt.tag = t.tag))"""
-        rows = await self.tx.execute_query_dict(
+        return (
             "SELECT s.phone, CASE WHEN m.id IS NULL THEN 'new'"
             f" WHEN {changed} THEN 'updated' ELSE 'unchanged' END AS state"
             " FROM imp_member s LEFT JOIN member m ON m.phone = s.phone"
         )
+
+    async def _count(self, counts: MemberCounts) -> None:
+        rows = await self.tx.execute_query_dict(self._state_sql())
         for row in rows:
             phone = str(row["phone"])
             if phone in self.seen:
