@@ -284,6 +284,9 @@ class MemberWriter:
     async def _credit_points(self) -> None:
         """Opening balances: the ledger row first (its unique ref decides who credits), then
         the balance of exactly the rows this import inserted, then their `balance_after`."""
+        if self.pg:
+            await self._credit_points_pg()
+            return
         p = self._p()
         rows = await self.tx.execute_query_dict(
             "INSERT INTO points_entry (member_id, kind, amount, balance_after, earned_delta,"
@@ -308,4 +311,28 @@ class MemberWriter:
             "UPDATE points_entry SET balance_after = m.points_balance"
             " FROM imp_credit c, member m"
             " WHERE points_entry.id = c.entry_id AND m.id = points_entry.member_id"
+        )
+
+    async def _credit_points_pg(self) -> None:
+        """The same in two statements: the credited members are locked first, so each ledger
+        row's `balance_after` can be written with the row, and the balances updated from
+        the rows the INSERT returns (the ledger's unique ref still decides who credits)."""
+        candidates = (
+            " FROM imp_member s JOIN member m ON m.phone = s.phone"
+            " WHERE s.points > 0 AND NOT EXISTS (SELECT 1 FROM points_entry e"
+            " WHERE e.kind = 'import' AND e.ref = 'import:' || s.phone)"
+        )
+        await self.tx.execute_query(
+            f"SELECT COUNT(*) FROM (SELECT m.id {candidates} FOR UPDATE OF m) x"
+        )
+        p = self._p()
+        await self.tx.execute_query(
+            "WITH ins AS (INSERT INTO points_entry (member_id, kind, amount, balance_after,"
+            " earned_delta, reason, ref, created_at)"
+            " SELECT m.id, 'import', s.points, m.points_balance + s.points, 0,"
+            f" 'số dư chuyển từ hệ thống cũ', 'import:' || s.phone, {p.at(self.now)}"
+            f" {candidates} ON CONFLICT DO NOTHING RETURNING member_id, amount)"
+            " UPDATE member SET points_balance = member.points_balance + ins.amount"
+            " FROM ins WHERE member.id = ins.member_id",
+            p.values,
         )

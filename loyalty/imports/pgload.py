@@ -54,8 +54,11 @@ class PgCsvStage:
         self.columns = MEMBER_COLUMNS if kind == "members" else ORDER_COLUMNS
         self.parsed_in_python = 0  # rows the SQL fast path left to the Python parser
 
-    async def run(self) -> int:
-        """Stage the file; report bad rows (in file order); the number of rows read."""
+    async def run(self, *, check_in: str = "sql") -> int:
+        """Stage the file; report bad rows (in file order); the number of rows read.
+        `check_in="python"`: every row parsed in Python on the way to `COPY` instead."""
+        if check_in == "python":
+            return await self._parsed_in_python()
         conn = _conn(self.tx)
         raw_cols = ", ".join(f"{col} TEXT" for col in self.columns)
         await self.tx.execute_query(
@@ -77,6 +80,42 @@ class PgCsvStage:
             [vn_date(self.now)] if self.kind == "members" else [self.now],
         )
         await self._fallback(conn)
+        await self.tx.execute_query("ANALYZE imp_fast")
+        return counted.n
+
+    async def _parsed_in_python(self) -> int:
+        conn = _conn(self.tx)
+        types = MEMBER_TYPES if self.kind == "members" else ORDER_TYPES
+        cols = ", ".join(f"{name} {kind}" for name, kind in types)
+        await self.tx.execute_query(f"CREATE TEMP TABLE imp_fast ({cols}) ON COMMIT DROP")
+        aliases, required = (
+            (member_import.ALIASES, member_import.REQUIRED)
+            if self.kind == "members"
+            else (order_import.ALIASES, order_import.REQUIRED)
+        )
+        today = vn_date(self.now)
+        counted = _Counted(
+            csv_cells(self.path, self.shown, aliases, required, self.columns), self.progress
+        )
+
+        def parsed() -> Iterator[tuple[Any, ...]]:
+            for cells in counted:
+                row_no = int(cells[0])
+                raw = {c: v for c, v in zip(self.columns, cells[1:], strict=True) if v is not None}
+                if self.kind == "members":
+                    member, problems = member_import.parse_row(self.shown, row_no, raw, today)
+                    if member is not None:
+                        yield _member_record(row_no, member)
+                else:
+                    order, problems = order_import.parse_row(self.shown, row_no, raw, self.now)
+                    if order is not None:
+                        yield _order_record(row_no, order)
+                if problems:
+                    self.bad_row(problems)
+
+        await conn.copy_records_to_table(
+            "imp_fast", records=parsed(), columns=[n for n, _ in types]
+        )
         await self.tx.execute_query("ANALYZE imp_fast")
         return counted.n
 
@@ -132,6 +171,31 @@ ORDER_FAST = [
     "source", "ok",
 ]  # fmt: skip
 MEMBER_FAST = ["row_no", "phone", "name", "birthday", "joined_at", "points", "tags", "ok"]
+ORDER_TYPES = list(
+    zip(
+        ORDER_FAST,
+        [
+            "INT",
+            "TEXT",
+            "TEXT",
+            "TEXT",
+            "BIGINT",
+            "TIMESTAMPTZ",
+            "TEXT",
+            "TEXT",
+            "TEXT",
+            "BOOLEAN",
+        ],
+        strict=True,
+    )
+)
+MEMBER_TYPES = list(
+    zip(
+        MEMBER_FAST,
+        ["INT", "TEXT", "TEXT", "DATE", "TIMESTAMPTZ", "BIGINT", "TEXT[]", "BOOLEAN"],
+        strict=True,
+    )
+)
 
 
 def _order_record(row_no: int, r: order_import.OrderRow) -> tuple[Any, ...]:
@@ -148,11 +212,16 @@ def _member_record(row_no: int, r: member_import.MemberRow) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _fenced(select: str, source: str) -> str:
+    """`OFFSET 0` keeps PostgreSQL from folding the subquery into its readers: each value
+    (a regular expression's match, mostly) is computed once, not once per reference."""
+    return f"SELECT {select} FROM ({source}) x OFFSET 0"
+
+
 def _orders_typed() -> str:
     """`imp_fast` from `imp_raw`: values, and `ok` when every value took the fast path.
     $1: now (no payment in the future)."""
-    paid = c.moment("x.paid_parts")
-    inner = (
+    matched = (
         "SELECT r.row_no,"
         f" CASE WHEN {c.plain('r.order_id')} THEN {c.text('r.order_id')} END AS order_id,"
         f" CASE WHEN {c.empty('r.member_code')} THEN NULL"
@@ -160,16 +229,15 @@ def _orders_typed() -> str:
         f" NOT {c.empty('r.member_code')} AS by_code,"
         f" CASE WHEN {c.empty('r.phone')} THEN NULL ELSE {c.phone('r.phone')} END AS phone,"
         f" {c.amount('r.amount', 1, AMOUNT_MAX)} AS amount,"
-        f" {c.empty('r.paid_at')} AS no_date,"
-        f" {c.parts_column('r.paid_at')} AS paid_parts,"
+        f" {c.empty('r.paid_at')} AS no_date, r.paid_at, {c.date_form('r.paid_at')} AS form,"
         f" {c.status('r.status')} AS status,"
         f" {c.plain('r.source')} AS source_ok, left({c.text('r.source')}, 32) AS source"
         " FROM imp_raw r OFFSET 0"
     )
-    mid = (
-        "SELECT x.row_no, x.order_id, x.member_code, x.by_code, x.phone, x.amount, x.no_date,"
-        f" {paid} AS paid_at, x.status, x.source_ok, x.source FROM ({inner}) x OFFSET 0"
-    )
+    keep = "x.row_no, x.order_id, x.member_code, x.by_code, x.phone, x.amount, x.no_date,"
+    keep += " x.status, x.source_ok, x.source"
+    with_parts = _fenced(f"{keep}, {c.parts('x.paid_at', 'x.form')} AS p", matched)
+    with_time = _fenced(f"{keep}, {c.moment('x.p')} AS paid_at", with_parts)
     ok = (
         "y.order_id IS NOT NULL AND char_length(y.order_id) <= 128"
         " AND y.order_id !~ '[\\x01-\\x1f]' AND y.amount IS NOT NULL AND y.status IS NOT NULL"
@@ -183,27 +251,32 @@ def _orders_typed() -> str:
         "CREATE TEMP TABLE imp_fast ON COMMIT DROP AS SELECT y.row_no, y.order_id,"
         " CASE WHEN y.by_code THEN NULL ELSE y.phone END AS phone, y.member_code,"
         f" y.amount, y.paid_at, {c.utc_iso('y.paid_at')} AS paid_iso, y.status, y.source,"
-        f" COALESCE({ok}, FALSE) AS ok FROM ({mid}) y"
+        f" COALESCE({ok}, FALSE) AS ok FROM ({with_time}) y"
     )
 
 
 def _members_typed() -> str:
     """$1: today in Vietnam (birthdays up to today, joining dates up to this year)."""
-    inner = (
+    matched = (
         "SELECT r.row_no,"
         f" CASE WHEN {c.empty('r.phone')} THEN NULL ELSE {c.phone('r.phone')} END AS phone,"
         f" {c.plain('r.name')} AS name_ok, {c.text('r.name')} AS name,"
-        f" {c.empty('r.birthday')} AS no_birthday, {c.parts_column('r.birthday')} AS bparts,"
-        f" {c.empty('r.joined_at')} AS no_joined, {c.parts_column('r.joined_at')} AS jparts,"
+        f" {c.empty('r.birthday')} AS no_birthday, r.birthday, {c.date_form('r.birthday')} AS bf,"
+        f" {c.empty('r.joined_at')} AS no_joined, r.joined_at, {c.date_form('r.joined_at')} AS jf,"
         f" {c.empty('r.points')} AS no_points, {c.amount('r.points', 0, POINTS_MAX)} AS points,"
         f" {c.empty('r.tags')} AS no_tags"
         " FROM imp_raw r OFFSET 0"
     )
-    mid = (
-        "SELECT x.row_no, x.phone, x.name_ok, x.name, x.no_birthday,"
-        f" CAST({c.timestamp('x.bparts')} AS DATE) AS birthday, x.no_joined,"
-        f" {c.moment('x.jparts')} AS joined_at, x.no_points, x.points, x.no_tags"
-        f" FROM ({inner}) x OFFSET 0"
+    keep = "x.row_no, x.phone, x.name_ok, x.name, x.no_birthday, x.no_joined, x.no_points,"
+    keep += " x.points, x.no_tags"
+    with_parts = _fenced(
+        f"{keep}, {c.parts('x.birthday', 'x.bf')} AS bp, {c.parts('x.joined_at', 'x.jf')} AS jp",
+        matched,
+    )
+    with_time = _fenced(
+        f"{keep}, CAST({c.timestamp('x.bp')} AS DATE) AS birthday,"
+        f" {c.moment('x.jp')} AS joined_at",
+        with_parts,
     )
     ok = (
         "y.phone IS NOT NULL AND y.name_ok AND COALESCE(char_length(y.name), 0) <= 128"
@@ -219,7 +292,7 @@ def _members_typed() -> str:
         " CASE WHEN y.no_joined THEN NULL ELSE y.joined_at END AS joined_at,"
         " CASE WHEN y.no_points THEN 0 ELSE y.points END AS points,"
         " CAST(NULL AS TEXT[]) AS tags,"
-        f" COALESCE({ok}, FALSE) AS ok FROM ({mid}) y"
+        f" COALESCE({ok}, FALSE) AS ok FROM ({with_time}) y"
     )
 
 
