@@ -54,11 +54,8 @@ class PgCsvStage:
         self.columns = MEMBER_COLUMNS if kind == "members" else ORDER_COLUMNS
         self.parsed_in_python = 0  # rows the SQL fast path left to the Python parser
 
-    async def run(self, *, check_in: str = "sql") -> int:
-        """Stage the file; report bad rows (in file order); the number of rows read.
-        `check_in="python"`: every row parsed in Python on the way to `COPY` instead."""
-        if check_in == "python":
-            return await self._parsed_in_python()
+    async def run(self) -> int:
+        """Stage the file; report bad rows (in file order); the number of rows read."""
         conn = _conn(self.tx)
         raw_cols = ", ".join(f"{col} TEXT" for col in self.columns)
         await self.tx.execute_query(
@@ -80,42 +77,6 @@ class PgCsvStage:
             [vn_date(self.now)] if self.kind == "members" else [self.now],
         )
         await self._fallback(conn)
-        await self.tx.execute_query("ANALYZE imp_fast")
-        return counted.n
-
-    async def _parsed_in_python(self) -> int:
-        conn = _conn(self.tx)
-        types = MEMBER_TYPES if self.kind == "members" else ORDER_TYPES
-        cols = ", ".join(f"{name} {kind}" for name, kind in types)
-        await self.tx.execute_query(f"CREATE TEMP TABLE imp_fast ({cols}) ON COMMIT DROP")
-        aliases, required = (
-            (member_import.ALIASES, member_import.REQUIRED)
-            if self.kind == "members"
-            else (order_import.ALIASES, order_import.REQUIRED)
-        )
-        today = vn_date(self.now)
-        counted = _Counted(
-            csv_cells(self.path, self.shown, aliases, required, self.columns), self.progress
-        )
-
-        def parsed() -> Iterator[tuple[Any, ...]]:
-            for cells in counted:
-                row_no = int(cells[0])
-                raw = {c: v for c, v in zip(self.columns, cells[1:], strict=True) if v is not None}
-                if self.kind == "members":
-                    member, problems = member_import.parse_row(self.shown, row_no, raw, today)
-                    if member is not None:
-                        yield _member_record(row_no, member)
-                else:
-                    order, problems = order_import.parse_row(self.shown, row_no, raw, self.now)
-                    if order is not None:
-                        yield _order_record(row_no, order)
-                if problems:
-                    self.bad_row(problems)
-
-        await conn.copy_records_to_table(
-            "imp_fast", records=parsed(), columns=[n for n, _ in types]
-        )
         await self.tx.execute_query("ANALYZE imp_fast")
         return counted.n
 
@@ -171,31 +132,6 @@ ORDER_FAST = [
     "source", "ok",
 ]  # fmt: skip
 MEMBER_FAST = ["row_no", "phone", "name", "birthday", "joined_at", "points", "tags", "ok"]
-ORDER_TYPES = list(
-    zip(
-        ORDER_FAST,
-        [
-            "INT",
-            "TEXT",
-            "TEXT",
-            "TEXT",
-            "BIGINT",
-            "TIMESTAMPTZ",
-            "TEXT",
-            "TEXT",
-            "TEXT",
-            "BOOLEAN",
-        ],
-        strict=True,
-    )
-)
-MEMBER_TYPES = list(
-    zip(
-        MEMBER_FAST,
-        ["INT", "TEXT", "TEXT", "DATE", "TIMESTAMPTZ", "BIGINT", "TEXT[]", "BOOLEAN"],
-        strict=True,
-    )
-)
 
 
 def _order_record(row_no: int, r: order_import.OrderRow) -> tuple[Any, ...]:
