@@ -72,24 +72,6 @@ def _memberships(
     return out
 
 
-def _all_memberships_pg(p: Params, spec: SegmentSpec, now: datetime) -> str:
-    """Every segment's rows into `seg_new` in one statement: each member row is joined once
-    and tried against every segment's predicate (a LATERAL list of (id, matches))."""
-    today = vn_day(now)
-    tests = [f"({p.add(sid)}, {pred})" for sid, pred in BUILTIN_PREDICATES.items()]
-    tests.append("(rf.segment, rf.segment IS NOT NULL)")
-    for seg in spec.custom:
-        pred = rule_predicate(p, seg.rule, today=today, first_tier=spec.first_tier)
-        tests.append(f"({p.add(seg.id)}, {pred})")
-    return (
-        "INSERT INTO seg_new (segment_id, member_id, refreshed_at)"
-        f" SELECT s.segment_id, m.id, {p.at(now)}"
-        " FROM member m LEFT JOIN member_rfm rf ON rf.member_id = m.id"
-        f" CROSS JOIN LATERAL (VALUES {', '.join(tests)}) AS s(segment_id, hit)"
-        " WHERE m.merged_into_id IS NULL AND s.hit"
-    )
-
-
 def segment_ids(spec: SegmentSpec) -> list[str]:
     """Every segment id in display order: basic built-ins, RFM ones, then custom ones."""
     return [*BASIC_NAMES, *RFM_IDS, *(s.id for s in spec.custom)]
@@ -147,14 +129,10 @@ async def _replace_memberships(
         await tx.execute_query(
             "CREATE TEMP TABLE seg_new (segment_id TEXT, member_id BIGINT, refreshed_at TEXT)"
         )
-    if d.pg:  # one pass over member ⋈ member_rfm for every segment, not one per segment
-        p = Params(d)
-        await tx.execute_query(_all_memberships_pg(p, spec, now), p.values)
-    else:
-        for sql, values in _memberships(d, spec, now, None):
-            await tx.execute_query(
-                sql.replace("INSERT INTO segment_member", "INSERT INTO seg_new", 1), values
-            )
+    for sql, values in _memberships(d, spec, now, None):
+        await tx.execute_query(
+            sql.replace("INSERT INTO segment_member", "INSERT INTO seg_new", 1), values
+        )
     if d.pg:
         await tx.execute_query("ANALYZE seg_new")
     else:
