@@ -7,6 +7,10 @@ by another member), they are merged: see `loyalty.merge` for the rule.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
 from tortoise.transactions import in_transaction
 
 from loyalty import codes
@@ -200,3 +204,131 @@ async def set_name(member: Member, name: str) -> Member:
     await Member.filter(id=me.id).update(name=name or None)
     me.name = name or None
     return me
+
+
+@dataclass(frozen=True, slots=True)
+class CardVoucher:
+    code: str
+    title: str
+    kind: str
+    value: int
+    min_order: int
+    source: str
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCard:
+    """What the admin look-up shows, read in one statement (no ORM objects on this path)."""
+
+    id: int
+    member_code: str
+    name: str | None
+    phone: str | None
+    tier: str
+    points_earned: int
+    points_balance: int
+    marketing_opt_in: bool
+    created_at: datetime
+    source: str | None
+    birthday: date | None
+    rfm: dict[str, Any] | None  # r, f, m, segment, stage, orders_total, spend_total
+    tags: list[str]
+    has_played: bool
+    vouchers: list[CardVoucher]  # newest first
+
+
+def _card_sql(by: str, pg: bool) -> str:
+    """The member (by code: followed along `merged_into`, as `resolve` does; by phone: as
+    stored), its RFM row, tags and whether it played, then one row per voucher."""
+    tags = "string_agg(t.tag, ',' ORDER BY t.tag)" if pg else "group_concat(t.tag, ',')"
+    if by == "code":
+        start = (
+            "WITH RECURSIVE chain(id, next_id, depth) AS ("
+            " SELECT id, merged_into_id, 0 FROM member WHERE member_code = ?"
+            " UNION ALL SELECT m.id, m.merged_into_id, c.depth + 1"
+            " FROM chain c JOIN member m ON m.id = c.next_id WHERE c.depth < 32),"
+            " hit AS (SELECT id FROM chain ORDER BY depth DESC LIMIT 1),"
+        )
+        where = "m.id = (SELECT id FROM hit)"
+    else:
+        start, where = "WITH", "m.phone = ?"
+    return (
+        f"{start} me AS (SELECT m.id, m.member_code, m.name, m.phone, m.tier,"
+        " m.points_earned, m.points_balance, m.marketing_opt_in, m.created_at, m.source,"
+        " m.birthday, rf.r, rf.f, rf.m AS rfm_m, rf.segment, rf.stage, rf.orders_total,"
+        " rf.spend_total, rf.member_id AS has_rfm,"
+        f" (SELECT {tags} FROM member_tag t WHERE t.member_id = m.id) AS tags,"
+        " EXISTS (SELECT 1 FROM play p WHERE p.member_id = m.id) AS played"
+        f" FROM member m LEFT JOIN member_rfm rf ON rf.member_id = m.id WHERE {where})"
+        " SELECT me.*, v.code AS v_code, v.title AS v_title, v.kind AS v_kind,"
+        " v.value AS v_value, v.min_order AS v_min_order, v.source AS v_source,"
+        " v.issued_at AS v_issued_at, v.expires_at AS v_expires_at,"
+        " v.redeemed_at AS v_redeemed_at"
+        " FROM me LEFT JOIN voucher v ON v.member_id = me.id"
+        " ORDER BY v.issued_at DESC, v.id DESC"
+    )
+
+
+def _when(value: Any) -> Any:
+    """SQLite hands timestamps back as text; PostgreSQL as datetimes already."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def card(key: str) -> MemberCard:
+    """The admin look-up by member code or phone (`84…`, `0…`, `+84…`): one round trip."""
+    from loyalty import rawsql
+
+    by = "phone" if is_phone_like(key) else "code"
+    value = normalize_phone(key) if by == "phone" else codes.normalize(key)
+    rows = await rawsql.fetch(_card_sql(by, rawsql.is_postgres()), value)
+    if not rows:
+        raise MemberNotFound(
+            "no member with this phone" if by == "phone" else f"no member with code {key!r}"
+        )
+    first = rows[0]
+    rfm = None
+    if first["has_rfm"] is not None:
+        rfm = {
+            "r": first["r"], "f": first["f"], "m": first["rfm_m"], "segment": first["segment"],
+            "stage": first["stage"], "orders_total": first["orders_total"],
+            "spend_total": first["spend_total"],
+        }  # fmt: skip
+    found_tags = sorted(str(first["tags"]).split(",")) if first["tags"] else []
+    return MemberCard(
+        id=int(first["id"]),
+        member_code=str(first["member_code"]),
+        name=first["name"],
+        phone=first["phone"],
+        tier=str(first["tier"] or ""),
+        points_earned=int(first["points_earned"]),
+        points_balance=int(first["points_balance"]),
+        marketing_opt_in=bool(first["marketing_opt_in"]),
+        created_at=_when(first["created_at"]),
+        source=first["source"],
+        birthday=_day(first["birthday"]),
+        rfm=rfm,
+        tags=found_tags,
+        has_played=bool(first["played"]),
+        vouchers=[
+            CardVoucher(
+                code=str(r["v_code"]),
+                title=str(r["v_title"]),
+                kind=str(r["v_kind"]),
+                value=int(r["v_value"]),
+                min_order=int(r["v_min_order"]),
+                source=str(r["v_source"]),
+                issued_at=_when(r["v_issued_at"]),
+                expires_at=_when(r["v_expires_at"]),
+                redeemed_at=_when(r["v_redeemed_at"]),
+            )
+            for r in rows
+            if r["v_code"] is not None
+        ],
+    )

@@ -179,10 +179,25 @@ class MemberWriter:
         await self._insert_tags()
         await self._credit_points()
 
+    async def write_staged(self, counts: MemberCounts | None = None) -> None:
+        """The same writes over `imp_member` and `imp_tag` filled by the caller (the whole
+        file at once, one row per phone)."""
+        if counts is not None:
+            rows = await self.tx.execute_query_dict(
+                f"SELECT state, COUNT(*) AS n FROM ({self._state_sql()}) x GROUP BY state"
+            )
+            for row in rows:
+                setattr(counts, row["state"], getattr(counts, row["state"]) + int(row["n"]))
+        await self._insert_new()
+        await self._update_existing()
+        await self._insert_tags()
+        await self._credit_points()
+
     def _code(self) -> str:
         return codes.generate(codes.MEMBER_LENGTH, rng=self.rng)
 
-    async def _count(self, counts: MemberCounts) -> None:
+    def _state_sql(self) -> str:
+        """Each staged phone: new, updated (a value or tag it adds) or unchanged."""
         changed = """
             (s.name IS NOT NULL AND (m.name IS NULL OR m.name <> s.name))
             OR (s.birthday IS NOT NULL AND (m.birthday IS NULL OR m.birthday <> s.birthday))
@@ -191,11 +206,14 @@ class MemberWriter:
                 WHERE e.kind = 'import' AND e.ref = 'import:' || s.phone))
             OR EXISTS (SELECT 1 FROM imp_tag t WHERE t.phone = s.phone AND NOT EXISTS (
                 SELECT 1 FROM member_tag mt WHERE mt.member_id = m.id AND mt.tag = t.tag))"""
-        rows = await self.tx.execute_query_dict(
+        return (
             "SELECT s.phone, CASE WHEN m.id IS NULL THEN 'new'"
             f" WHEN {changed} THEN 'updated' ELSE 'unchanged' END AS state"
             " FROM imp_member s LEFT JOIN member m ON m.phone = s.phone"
         )
+
+    async def _count(self, counts: MemberCounts) -> None:
+        rows = await self.tx.execute_query_dict(self._state_sql())
         for row in rows:
             phone = str(row["phone"])
             if phone in self.seen:
@@ -266,6 +284,9 @@ class MemberWriter:
     async def _credit_points(self) -> None:
         """Opening balances: the ledger row first (its unique ref decides who credits), then
         the balance of exactly the rows this import inserted, then their `balance_after`."""
+        if self.pg:
+            await self._credit_points_pg()
+            return
         p = self._p()
         rows = await self.tx.execute_query_dict(
             "INSERT INTO points_entry (member_id, kind, amount, balance_after, earned_delta,"
@@ -290,4 +311,28 @@ class MemberWriter:
             "UPDATE points_entry SET balance_after = m.points_balance"
             " FROM imp_credit c, member m"
             " WHERE points_entry.id = c.entry_id AND m.id = points_entry.member_id"
+        )
+
+    async def _credit_points_pg(self) -> None:
+        """The same in two statements: the credited members are locked first, so each ledger
+        row's `balance_after` can be written with the row, and the balances updated from
+        the rows the INSERT returns (the ledger's unique ref still decides who credits)."""
+        candidates = (
+            " FROM imp_member s JOIN member m ON m.phone = s.phone"
+            " WHERE s.points > 0 AND NOT EXISTS (SELECT 1 FROM points_entry e"
+            " WHERE e.kind = 'import' AND e.ref = 'import:' || s.phone)"
+        )
+        await self.tx.execute_query(
+            f"SELECT COUNT(*) FROM (SELECT m.id {candidates} FOR UPDATE OF m) x"
+        )
+        p = self._p()
+        await self.tx.execute_query(
+            "WITH ins AS (INSERT INTO points_entry (member_id, kind, amount, balance_after,"
+            " earned_delta, reason, ref, created_at)"
+            " SELECT m.id, 'import', s.points, m.points_balance + s.points, 0,"
+            f" 'số dư chuyển từ hệ thống cũ', 'import:' || s.phone, {p.at(self.now)}"
+            f" {candidates} ON CONFLICT DO NOTHING RETURNING member_id, amount)"
+            " UPDATE member SET points_balance = member.points_balance + ins.amount"
+            " FROM ins WHERE member.id = ins.member_id",
+            p.values,
         )

@@ -180,15 +180,25 @@ class OrderWriter:
                 for r in first.values()
             ]
         )
-        existing = await self.tx.execute_query_dict(
-            "SELECT o.order_id, o.status AS wanted, p.status AS stored"
-            " FROM imp_order o JOIN pos_order p ON p.order_id = o.order_id"
+        await self.merge(counts)
+
+    async def write_staged(self, counts: OrderCounts) -> None:
+        """The same writes over `imp_order` and `imp_member` filled by the caller (the
+        whole file at once)."""
+        await self.members.write_staged()
+        await self.merge(counts)
+
+    async def merge(self, counts: OrderCounts) -> None:
+        """Staged orders → `pos_order`: new ones inserted, known ones counted, paid ones the
+        file says are refunded kept for a real refund."""
+        refund = "o.status = 'refunded' AND p.status = 'paid'"
+        known = "FROM imp_order o JOIN pos_order p ON p.order_id = o.order_id"
+        found = await self.tx.execute_query_dict(
+            f"SELECT COUNT(*) AS n {known} WHERE NOT ({refund})"
         )
-        for found in existing:
-            if found["wanted"] == "refunded" and found["stored"] == "paid":
-                self.to_refund.append(str(found["order_id"]))
-            else:
-                counts.unchanged += 1
+        counts.unchanged += int(found[0]["n"] or 0)
+        refunds = await self.tx.execute_query_dict(f"SELECT o.order_id {known} WHERE {refund}")
+        self.to_refund += [str(r["order_id"]) for r in refunds]
         for who in ("member_code", "phone"):
             p = Params(self.d)
             now = p.at(self.now)
@@ -200,7 +210,7 @@ class OrderWriter:
                 if who == "member_code"
                 else "JOIN member m ON m.phone = o.phone"
             )
-            rows = await self.tx.execute_query_dict(
+            insert = (
                 "INSERT INTO pos_order (order_id, member_id, amount, paid_at, points,"
                 " balance_after, tier_after, result, status, points_reversed, refunded_at,"
                 " created_at, source)"
@@ -211,11 +221,18 @@ class OrderWriter:
                 f" FROM imp_order o {join}"
                 f" WHERE o.{who} IS NOT NULL AND NOT EXISTS"
                 " (SELECT 1 FROM pos_order x WHERE x.order_id = o.order_id)"
-                " ON CONFLICT DO NOTHING RETURNING status",
-                p.values,
+                " ON CONFLICT DO NOTHING RETURNING status"
             )
+            if self.d.pg:  # counted in the database: a whole file's rows stay there
+                sql = (
+                    f"WITH ins AS ({insert}) SELECT status, COUNT(*) AS n FROM ins GROUP BY status"
+                )
+                rows = await self.tx.execute_query_dict(sql, p.values)
+            else:
+                rows = await self.tx.execute_query_dict(insert, p.values)
+                rows = [{"status": r["status"], "n": 1} for r in rows]
             for r in rows:  # a row written refunded counts as refunded, not as new
                 if r["status"] == "refunded":
-                    counts.refunded += 1
+                    counts.refunded += int(r["n"])
                 else:
-                    counts.new += 1
+                    counts.new += int(r["n"])

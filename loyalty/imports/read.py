@@ -71,7 +71,7 @@ def read_rows(
         raise ImportFileError(RowProblem(shown, 1, "(file)", "file not found", "check the path"))
     if suffix in (".xlsx", ".xlsm"):
         yield from _xlsx_rows(path, shown, aliases, required)
-    elif suffix in (".csv", ".txt", ""):
+    elif is_csv(path):
         yield from _csv_rows(path, shown, aliases, required)
     else:
         raise ImportFileError(
@@ -79,6 +79,25 @@ def read_rows(
                 shown, 1, "(file)", f"{suffix} files are not read", "save it as .csv or .xlsx"
             )
         )
+
+
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt", "")
+
+
+def csv_cells(
+    path: Path,
+    shown: str,
+    aliases: Mapping[str, tuple[str, ...]],
+    required: list[str],
+    columns: list[str],
+) -> Iterator[tuple[Any, ...]]:
+    """`(row_number, cell, …)` with the cells in `columns`' order (None: no such column),
+    for every non-empty data row of a CSV file: the raw text, for a bulk load."""
+    if not path.is_file():
+        raise ImportFileError(RowProblem(shown, 1, "(file)", "file not found", "check the path"))
+    for row_no, values in _csv_rows(path, shown, aliases, required):
+        yield (row_no, *(values.get(c) for c in columns))
 
 
 def _csv_rows(
@@ -103,10 +122,12 @@ def _csv_rows(
         columns = _header_map(shown, header, aliases, required)
         reader = csv.reader(stream, delimiter=delimiter)
         row_no = 1
+        items = list(columns.items())
         try:
             for row_no, cells in enumerate(reader, start=2):
-                values = {col: cells[i] for i, col in columns.items() if i < len(cells)}
-                if any(str(v).strip() for v in values.values()):
+                n = len(cells)
+                values = {col: cells[i] for i, col in items if i < n}
+                if any(v.strip() for v in values.values()):
                     yield row_no, values
         except UnicodeDecodeError:
             raise ImportFileError(

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from loyalty import orders as order_service
@@ -24,8 +26,9 @@ from loyalty.clock import utcnow, vn_date
 from loyalty.config import LoyaltyConfig
 from loyalty.imports import members as member_import
 from loyalty.imports import orders as order_import
+from loyalty.imports import pgload
 from loyalty.imports.problems import ImportFileError, RowProblem
-from loyalty.imports.read import read_rows
+from loyalty.imports.read import is_csv, read_rows
 from loyalty.models import Member
 from loyalty.segments.refresh import refresh_all
 from loyalty.segments.rules import SegmentSpec
@@ -224,30 +227,20 @@ async def _write(
     dry_run: bool,
     config: LoyaltyConfig,
 ) -> str | None:
-    """The bulk path; None when bad rows stopped it (everything rolled back)."""
+    """The bulk path; None when bad rows stopped it (everything rolled back). PostgreSQL
+    with a CSV file: the whole file staged and checked in SQL (`pgload`); otherwise
+    batches checked in Python."""
     counts: Any = member_import.MemberCounts() if kind == "members" else order_import.OrderCounts()
     bar = Progress(progress, f"importing {kind}")
-    done = 0
+    write = _whole_file_pg if is_csv(path) and _is_postgres() else _in_batches
     to_refund: list[str] = []
     stopped = False
     try:
         async with in_transaction() as tx:
-            writer: Any = (
-                member_import.MemberWriter(tx, now)
-                if kind == "members"
-                else order_import.OrderWriter(tx, now)
+            done, to_refund = await write(
+                kind, path, shown, now, checker, bar, skip_bad, tx, counts
             )
-            await writer.start()
-            async for batch in _checked_batches(kind, path, shown, now, checker):
-                if checker.outcome.bad_rows and not skip_bad:
-                    stopped = True  # keep checking, stop writing
-                if not stopped and batch:
-                    await writer.write(batch, counts)
-                done += len(batch)
-                bar.show(done)
-            await writer.finish()
-            to_refund = list(getattr(writer, "to_refund", []))
-            if stopped or (checker.outcome.bad_rows and not skip_bad):
+            if checker.outcome.bad_rows and not skip_bad:
                 stopped = True
                 raise _DryRun
             if dry_run:
@@ -267,6 +260,70 @@ async def _write(
         else:
             counts.refunded += 1
     return str(counts)
+
+
+def _is_postgres() -> bool:
+    return bool(connections.get("default").capabilities.dialect == "postgres")
+
+
+def _writer(kind: Kind, tx: BaseDBAsyncClient, now: datetime) -> Any:
+    if kind == "members":
+        return member_import.MemberWriter(tx, now)
+    return order_import.OrderWriter(tx, now)
+
+
+async def _in_batches(
+    kind: Kind,
+    path: Path,
+    shown: str,
+    now: datetime,
+    checker: _Checker,
+    bar: Progress,
+    skip_bad: bool,
+    tx: BaseDBAsyncClient,
+    counts: Any,
+) -> tuple[int, list[str]]:
+    """Rows parsed in Python, written batch by batch; after the first bad row (without
+    `skip_bad`) the rest is only checked. (rows done, paid orders to refund)"""
+    writer = _writer(kind, tx, now)
+    await writer.start()
+    done = 0
+    async for batch in _checked_batches(kind, path, shown, now, checker):
+        if batch and not (checker.outcome.bad_rows and not skip_bad):
+            await writer.write(batch, counts)
+        done += len(batch)
+        bar.show(done)
+    await writer.finish()
+    return done, list(getattr(writer, "to_refund", []))
+
+
+async def _whole_file_pg(
+    kind: Kind,
+    path: Path,
+    shown: str,
+    now: datetime,
+    checker: _Checker,
+    bar: Progress,
+    skip_bad: bool,
+    tx: BaseDBAsyncClient,
+    counts: Any,
+) -> tuple[int, list[str]]:
+    """The raw file `COPY`ed, checked in SQL, merged once (see `loyalty.imports.pgload`)."""
+    done = await pgload.PgCsvStage(tx, kind, path, shown, now, checker.bad_row, bar.show).run()
+    if kind == "orders":
+        for problem in await pgload.unknown_codes(tx, shown):
+            checker.bad_row([problem])
+    if checker.outcome.bad_rows and not skip_bad:
+        return done, []
+    writer = _writer(kind, tx, now)
+    await writer.start()
+    if kind == "members":
+        await pgload.stage_members(tx)
+    else:
+        await pgload.stage_orders(tx)
+    await writer.write_staged(counts)
+    await writer.finish()
+    return done, list(getattr(writer, "to_refund", []))
 
 
 def _aliases(kind: Kind) -> tuple[dict[str, tuple[str, ...]], list[str]]:

@@ -18,7 +18,7 @@ from miniapp_api import audit, auth
 from miniapp_api import schemas as s
 from miniapp_api.adapters import member_code_of
 from miniapp_api.calls import Call
-from miniapp_api.present import member_extras, tier_out, voucher_out
+from miniapp_api.present import rfm_out, tier_out, voucher_out
 from miniapp_api.registry import Reply, api
 
 ADMIN_ERRORS = {401: ("invalid_api_key",), 403: ("admin_disabled",)}
@@ -137,26 +137,65 @@ async def member_profile(call: Call) -> Reply:
     the member first came (`source`) and the AIPL `stage`. A staff key sees the phone masked
     unless the member is in front of them (a scanned QR, or the number typed)."""
     key = call.params.key
-    member = await _find(call, key)
-    in_front = _is_qr_token(key) or is_phone_like(key)
+    if _is_qr_token(key):
+        key = _qr_code(call, key)
+    elif not is_phone_like(key) and len(codes.normalize(key)) > codes.MAX_LENGTH + 1:
+        raise MemberNotFound(f"no member with code {key!r}")  # longer than any code can be
+    card = await members.card(key)
+    in_front = _is_qr_token(call.params.key) or is_phone_like(key)
     config = call.content.loyalty
-    progress = tiers.progress(member, config)
-    views = await vouchers.list_for_member(member, now=datetime.now(UTC))
+    r = tiers.rank(config, card.tier)  # as `tiers.progress`, without a Member object
+    tier = config.tiers[r] if r >= 0 else config.tier_for(card.points_earned)
+    nxt = next((t for t in config.tiers if t.min_points > tier.min_points), None)
+    now = datetime.now(UTC)
+    rfm = card.rfm
+    if rfm is not None:
+        stage = str(rfm["stage"])
+    else:  # created since the last refresh, no order yet: worked out the same way
+        stage = "I" if card.phone is not None or card.has_played else "A"
     out = s.AdminMemberOut(
-        member_code=member.member_code,
-        name=member.name,
-        phone=auth.visible_phone(auth.actor_of(call.request), member.phone, in_front=in_front),
-        marketing_opt_in=member.marketing_opt_in,
-        points=member.points_balance,
-        points_earned=member.points_earned,
-        tier=tier_out(progress.tier),
-        next_tier=tier_out(progress.next_tier) if progress.next_tier else None,
-        points_to_next=progress.points_to_next,
-        vouchers=[voucher_out(v) for v in views],
-        created_at=member.created_at,
-        **await member_extras(member),
+        member_code=card.member_code,
+        name=card.name,
+        phone=auth.visible_phone(auth.actor_of(call.request), card.phone, in_front=in_front),
+        marketing_opt_in=card.marketing_opt_in,
+        points=card.points_balance,
+        points_earned=card.points_earned,
+        tier=tier_out(tier),
+        next_tier=tier_out(nxt) if nxt else None,
+        points_to_next=max(0, nxt.min_points - card.points_earned) if nxt else None,
+        vouchers=[_card_voucher(v, now) for v in card.vouchers],
+        created_at=card.created_at,
+        rfm=rfm_out(rfm),
+        tags=card.tags,
+        source=card.source,
+        stage=stage,
+        birthday=card.birthday,
+        orders=int(rfm["orders_total"]) if rfm else 0,
+        spend=int(rfm["spend_total"]) if rfm else 0,
     )
     return Reply(out)
+
+
+def _qr_code(call: Call, token: str) -> str:
+    try:
+        return resolve_qr_token(token, call.settings.session_secret())
+    except QrTokenExpired:
+        raise ApiError(410, "qr_token_expired", "the QR code has expired") from None
+    except QrTokenInvalid:
+        raise ApiError(422, "qr_token_invalid", "the QR code is not valid") from None
+
+
+def _card_voucher(v: members.CardVoucher, now: datetime) -> s.VoucherOut:
+    status = (
+        "used"
+        if v.redeemed_at is not None
+        else ("expired" if v.expires_at <= now else "available")
+    )
+    return s.VoucherOut(
+        code=v.code, title=v.title, kind=v.kind, value=v.value, min_order=v.min_order,
+        source=v.source, status=status, issued_at=v.issued_at, expires_at=v.expires_at,
+        redeemed_at=v.redeemed_at,
+    )  # fmt: skip
 
 
 TAG_ERRORS = {

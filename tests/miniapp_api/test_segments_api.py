@@ -32,6 +32,28 @@ async def test_look_up_shows_rfm_tags_source_and_stage(api: Api) -> None:
     assert body["spend"] == 250_000
 
 
+async def test_look_up_by_a_merged_members_old_code_shows_the_survivor(api: Api) -> None:
+    pos = await (await api.order("SHOP-1", 6_000_000, phone="0912000222")).json()
+    token, zalo_token = await api.login("3002", "Minh")
+    old_code = (await api.card(token))["member_code"]
+    code = api.zalo.phone_token(zalo_token, "84912000222")
+    assert (await api.me("POST", "/api/v1/me/phone", token, json={"token": code})).status == 200
+    resp = await api.admin("GET", f"/api/v1/admin/members/{old_code.lower()}")
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["member_code"] == pos["member_code"] != old_code
+    assert body["points"] == 600 and body["tier"]["name"] == "Silver"
+    assert body["phone"] == "84912000222" and body["orders"] == 1
+    by_phone = await (await api.admin("GET", "/api/v1/admin/members/+84 912 000 222")).json()
+    assert by_phone == body
+    await problem(
+        await api.admin("GET", "/api/v1/admin/members/0999999999"), 404, "member_not_found"
+    )
+    await problem(
+        await api.admin("GET", "/api/v1/admin/members/ZZZZZZZZ"), 404, "member_not_found"
+    )
+
+
 async def test_tags_are_added_and_removed(api: Api) -> None:
     await api.order("P1", 100_000, phone="0912345678")
     url = "/api/v1/admin/members/0912345678/tags"
