@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import broadcasts, reports, segments, views
+from bot.console import broadcasts, journeys, reports, segments, views
 from bot.console.guard import console_middleware
 from bot.console.pages import STATIC
 
@@ -83,6 +83,8 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/campaigns/broadcasts/{id}", broadcasts.progress_page)
     app.router.add_get("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_confirm)
     app.router.add_post("/admin/campaigns/broadcasts/{id}/cancel", broadcasts.cancel_submit)
+    app.router.add_get("/admin/campaigns/journeys", journeys.journeys_page)
+    app.router.add_get("/admin/campaigns/journeys/{id}", journeys.journey_page)
     app.router.add_get("/admin/reports", reports.index)
     app.router.add_get("/admin/reports/cohorts", reports.cohorts_page)
     app.router.add_get("/admin/reports/cohorts.csv", reports.cohorts_csv)

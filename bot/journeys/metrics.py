@@ -90,3 +90,17 @@ async def preview(plan: Plan, now: datetime, *, sample: int = 20) -> tuple[int, 
     ids = sorted(await eligible(plan, ids, now))
     shown = await Member.filter(id__in=ids[:sample]).order_by("id")
     return len(ids), list(shown)
+
+
+def rates(numbers: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+    """(conversion rate of the members who got the steps, of the holdout, the uplift = the
+    first minus the second) of a `report`; None where there is nobody to divide by."""
+    held = numbers["holdout"]
+    treated = _rate(numbers["converted"], numbers["enrolled"])
+    control = _rate(held["converted"], held["members"])
+    uplift = round(treated - control, 4) if treated is not None and control is not None else None
+    return treated, control, uplift
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.journeys.metrics import rates as journey_rates
 from bot.journeys.metrics import report as journey_report
 from bot.journeys.spec import compile_plan
-from bot.outreach.summary import broadcast_results, rate
+from bot.outreach.summary import broadcast_results
 from bot.web.problems import ApiError
 from loyalty.reports.cohorts import cohorts
 from loyalty.reports.games import game_report
@@ -136,9 +137,7 @@ async def campaign_report(call: Call) -> Reply:
     journeys = []
     for journey in call.content.journeys:
         j = await journey_report(compile_plan(journey))
-        held = j["holdout"]
-        treated_rate = rate(j["converted"], j["enrolled"])
-        held_rate = rate(held["converted"], held["members"])
+        treated_rate, held_rate, uplift = journey_rates(j)
         journeys.append(
             p.JourneyResultOut(
                 id=j["id"],
@@ -148,12 +147,8 @@ async def campaign_report(call: Call) -> Reply:
                 converted=j["converted"],
                 revenue=j["revenue"],
                 conversion_rate=treated_rate,
-                holdout=p.HoldoutResultOut(**held, conversion_rate=held_rate),
-                uplift=(
-                    round(treated_rate - held_rate, 4)
-                    if treated_rate is not None and held_rate is not None
-                    else None
-                ),
+                holdout=p.HoldoutResultOut(**j["holdout"], conversion_rate=held_rate),
+                uplift=uplift,
             )
         )
     out = p.CampaignsOut(

@@ -69,6 +69,8 @@ def _routes(
         ("GET", b, "manager", {}, 200),
         ("GET", f"{b}/cancel", "manager", {}, 200),
         ("POST", f"{b}/cancel", "manager", {}, 409),  # already cancelled: refused, not 403
+        ("GET", "/admin/campaigns/journeys", "manager", {}, 200),
+        ("GET", "/admin/campaigns/journeys/welcome", "manager", {}, 200),
         ("GET", "/admin/reports", "manager", {}, 200),
         ("GET", "/admin/reports/cohorts?by=joined", "manager", {}, 200),
         ("GET", "/admin/reports/cohorts.csv", "manager", {}, 200),
@@ -135,7 +137,8 @@ async def test_pages_have_no_inline_script_and_a_strict_policy(console: Console)
     for path in ("/admin", "/admin/till", "/admin/members", f"/admin/members/{code}",
                  "/admin/content", "/admin/users", "/admin/campaigns/segments",
                  "/admin/campaigns/segments/all", "/admin/campaigns/broadcasts",
-                 "/admin/campaigns/broadcasts/new", "/admin/reports",
+                 "/admin/campaigns/broadcasts/new", "/admin/campaigns/journeys",
+                 "/admin/campaigns/journeys/welcome", "/admin/reports",
                  "/admin/reports/cohorts", "/admin/reports/rfm", "/admin/reports/sources",
                  "/admin/reports/games/lucky-wheel"):  # fmt: skip
         resp = await console.get(path)
