@@ -13,7 +13,6 @@ from loyalty.clock import aware, next_vn_midnight, utcnow, vn_date
 from loyalty.config import LoyaltyConfig, Tier
 from loyalty.models import Member
 from loyalty.quiz import QuizState
-from loyalty.segments.read import member_data
 from loyalty.settle import PlayResult
 from loyalty.stock import available_ids, ensure_rows, snapshot
 from loyalty.vouchers import VoucherView
@@ -39,28 +38,6 @@ def rfm_out(row: dict[str, Any] | None) -> s.RfmOut:
     if row is None:
         return s.RfmOut(r=None, f=None, m=None, segment=None)
     return s.RfmOut(r=row["r"], f=row["f"], m=row["m"], segment=row["segment"])
-
-
-async def member_extras(member: Member) -> dict[str, Any]:
-    """The look-up's customer-data fields: RFM, tags, source, AIPL stage, lifetime orders.
-
-    A member created since the last refresh who has not ordered has no RFM row yet: its
-    stage is then worked out here the same way (a phone or a play: I, else A)."""
-    data = await member_data(member.id)
-    row = data.rfm
-    if row is not None:
-        stage = str(row["stage"])
-    else:
-        stage = "I" if member.phone is not None or data.has_played else "A"
-    return {
-        "rfm": rfm_out(row),
-        "tags": data.tags,
-        "source": member.source,
-        "stage": stage,
-        "birthday": member.birthday,
-        "orders": int(row["orders_total"]) if row else 0,
-        "spend": int(row["spend_total"]) if row else 0,
-    }
 
 
 def voucher_out(v: VoucherView) -> s.VoucherOut:

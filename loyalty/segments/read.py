@@ -12,7 +12,7 @@ from typing import Any
 
 from tortoise import connections
 
-from loyalty.models import MemberRfm, SegmentInfo
+from loyalty.models import SegmentInfo
 from loyalty.segments.refresh import dialect_of, segment_ids
 from loyalty.segments.rules import SegmentSpec
 
@@ -89,36 +89,3 @@ def _row(r: dict[str, Any]) -> SegmentRow:
         m=r["m"],
         segment=r["segment"],
     )
-
-
-async def rfm_of(member_id: int) -> MemberRfm | None:
-    return await MemberRfm.get_or_none(member_id=member_id)
-
-
-@dataclass(frozen=True, slots=True)
-class MemberData:
-    """A member's RFM row (None before its first refresh) and tags, for the look-up."""
-
-    rfm: dict[str, Any] | None
-    tags: list[str]
-    has_played: bool
-
-
-async def member_data(member_id: int) -> MemberData:
-    """One round trip for the look-up: the RFM row, the tags and whether the member played."""
-    conn = connections.get("default")
-    pg = dialect_of(conn).pg
-    mark = "CAST($1 AS BIGINT)" if pg else "?1"
-    tags = "string_agg(t.tag, ',' ORDER BY t.tag)" if pg else "group_concat(t.tag, ',')"
-    rows = await conn.execute_query_dict(
-        "SELECT rf.r, rf.f, rf.m, rf.segment, rf.stage, rf.orders_total, rf.spend_total,"
-        " rf.member_id AS has_rfm,"
-        f" (SELECT {tags} FROM member_tag t WHERE t.member_id = x.id) AS tags,"
-        " EXISTS (SELECT 1 FROM play p WHERE p.member_id = x.id) AS played"
-        f" FROM (SELECT {mark} AS id) x LEFT JOIN member_rfm rf ON rf.member_id = x.id",
-        [member_id],
-    )
-    row = rows[0]
-    found = sorted(str(row["tags"]).split(",")) if row["tags"] else []
-    rfm = dict(row) if row["has_rfm"] is not None else None
-    return MemberData(rfm=rfm, tags=found, has_played=bool(row["played"]))
