@@ -51,7 +51,7 @@ def _undo_failed_begin(enter: Any) -> Any:
     before `BEGIN`; when `BEGIN` fails (PostgreSQL killed the connection) `__aexit__` never
     runs, so the task kept a dead transaction as its connection for ever: every later query
     of that task failed with "connection is closed" (a queue worker task ran every job it
-    took afterwards into it; reported upstream as tortoise/tortoise-orm#2007, still open).
+    took afterwards into it; the same symptom is tortoise/tortoise-orm#2007, still open).
     Undone here: the task's connection and the pooled one back. Drop it once fixed there."""
 
     async def __aenter__(self: TransactionContextPooled) -> Any:
