@@ -65,6 +65,7 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/admin/members", views.members_search)
     app.router.add_get("/admin/members/{code}", views.member_360)
     app.router.add_post("/admin/members/{code}/points", views.adjust_points)
+    app.router.add_post("/admin/members/{code}/tags", views.edit_tags)
     app.router.add_get("/admin/content", views.content_page)
     app.router.add_post("/admin/content", views.content_submit)
     app.router.add_get("/admin/content/versions/{id}", views.content_version)

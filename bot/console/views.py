@@ -34,12 +34,21 @@ from bot.console.sessions import (
     set_cookie,
 )
 from bot.content.errors import ContentError, Problem
+from bot.journeys.models import JourneyEnrolment
 from bot.models import ConsoleSession, ConsoleUser, ContentVersion
-from loyalty import consent, members, points, tiers, vouchers
-from loyalty.errors import InsufficientPoints, InvalidAmount, LoyaltyError, MemberNotFound
-from loyalty.models import Member, MemberIdentity, Order, Play
+from loyalty import consent, members, points, tags, tiers, vouchers
+from loyalty.errors import (
+    InsufficientPoints,
+    InvalidAmount,
+    InvalidInput,
+    LoyaltyError,
+    MemberNotFound,
+)
+from loyalty.models import Member, MemberIdentity, MemberRfm, Order, Play
 from loyalty.phone import is_phone_like
 from loyalty.promotions.registration import registration
+from loyalty.segments import read
+from loyalty.tags import split_tags
 from miniapp_api import audit
 from miniapp_api.auth import actor_of
 
@@ -244,6 +253,10 @@ async def _member_page(
         orders=await Order.filter(member_id=member.id).order_by("-paid_at").limit(50),
         plays=await Play.filter(member_id=member.id).order_by("-created_at").limit(50),
         consents=await consent.history(member),
+        tags=await tags.tags_of(member.id),
+        rfm=await MemberRfm.get_or_none(member_id=member.id),
+        segments=await read.segments_of(member.id),
+        journeys=await JourneyEnrolment.filter(member_id=member.id).order_by("-entered_at"),
         error=error,
         done=request.query.get("done", ""),
     )
@@ -294,6 +307,40 @@ async def adjust_points(request: web.Request) -> web.StreamResponse:
         source=SOURCE,
     )
     raise web.HTTPSeeOther(f"/admin/members/{member.member_code}?done=points")
+
+
+@page("manager")
+async def edit_tags(request: web.Request) -> web.StreamResponse:
+    """Add or remove tags (`,` or `;` between them), through the same service as
+    `POST`/`DELETE /api/v1/admin/members/{key}/tags`; audited with before and after."""
+    member = await _member_or_404(request)
+    form = request[FORM]
+    action = str(form.get("action") or "add")
+    try:
+        wanted = split_tags(str(form.get("tags") or ""))
+    except InvalidInput:
+        wanted = []
+    if not wanted or action not in ("add", "remove"):
+        error = "Nhập ít nhất một nhãn (tối đa 64 ký tự mỗi nhãn, cách nhau bằng dấu phẩy)."
+        return await _member_page(request, member, status=422, error=error)
+    before = await tags.tags_of(member.id)
+    try:
+        if action == "add":
+            after = await tags.add_tags(member, wanted)
+        else:
+            after = await tags.remove_tags(member, wanted)
+    except InvalidInput:
+        error = f"Tối đa {tags.MAX_TAGS_PER_CALL} nhãn mỗi lần."
+        return await _member_page(request, member, status=422, error=error)
+    await audit.record(
+        actor_of(request),
+        "POST /admin/members/{code}/tags",
+        target=f"member={member.member_code}",
+        status=303,
+        detail={"action": action, "before": before, "after": after},
+        source=SOURCE,
+    )
+    raise web.HTTPSeeOther(f"/admin/members/{member.member_code}?done=tags")
 
 
 # --- content -----------------------------------------------------------------------------

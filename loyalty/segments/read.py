@@ -12,7 +12,7 @@ from typing import Any
 
 from tortoise import connections
 
-from loyalty.models import SegmentInfo
+from loyalty.models import SegmentInfo, SegmentMember
 from loyalty.segments.refresh import dialect_of, segment_ids
 from loyalty.segments.rules import SegmentSpec
 
@@ -89,3 +89,10 @@ def _row(r: dict[str, Any]) -> SegmentRow:
         m=r["m"],
         segment=r["segment"],
     )
+
+
+async def segments_of(member_id: int) -> list[str]:
+    """The ids of the stored segments the member was in at their last refresh (index
+    `segment_member (member_id)`)."""
+    rows = await SegmentMember.filter(member_id=member_id).order_by("segment_id")
+    return [str(r.segment_id) for r in rows]

@@ -39,6 +39,7 @@ def _routes(
         ("GET", "/admin/members?q=0912345678", "manager", {}, 200),
         ("GET", f"/admin/members/{code}", "manager", {}, 200),
         ("POST", f"/admin/members/{code}/points", "manager", {"amount": "5", "reason": "x"}, 303),
+        ("POST", f"/admin/members/{code}/tags", "manager", {"tags": "vip"}, 303),
         ("GET", "/admin/content", "manager", {}, 200),
         (
             "POST",
