@@ -34,6 +34,7 @@ from bot.console.sessions import (
     set_cookie,
 )
 from bot.content.errors import ContentError, Problem
+from bot.journeys.metrics import active_entries
 from bot.journeys.models import JourneyEnrolment
 from bot.models import ConsoleSession, ConsoleUser, ContentVersion
 from loyalty import consent, members, points, tags, tiers, vouchers
@@ -179,6 +180,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     content = request.app[CONTENT].current
     threshold = content.promotions.registration_threshold
     checked = [(game, registration(game, threshold)) for game in content.games]
+    active = await active_entries()
     return render(
         "dashboard.html",
         title="Tổng quan",
@@ -187,6 +189,7 @@ async def home(request: web.Request) -> web.StreamResponse:
         stats=stats,
         charts=charts,
         running=await broadcasts.running(),
+        journeys=[(j, active.get(j.id, 0)) for j in content.journeys],
         registrations=[(game, reg) for game, reg in checked if reg.required],
     )
 

@@ -104,3 +104,12 @@ def rates(numbers: dict[str, Any]) -> tuple[float | None, float | None, float | 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+async def active_entries() -> dict[str, int]:
+    """Members with steps still to run, per journey id (index `(state, due_at)`)."""
+    rows = await rawsql.fetch(
+        "SELECT journey_id, COUNT(*) AS n FROM journey_enrolment WHERE state = 'active'"
+        " GROUP BY journey_id"
+    )
+    return {str(r["journey_id"]): int(r["n"]) for r in rows}

@@ -1,6 +1,6 @@
 """Campaigns → Journeys over real HTTP: each journey's entries, conversions and uplift
 against its holdout (the numbers `bot.journeys.metrics` gives the API), then one journey's
-steps; an unknown journey is a 404 page."""
+steps; an unknown journey is a 404 page; the dashboard counts the entries still running."""
 
 from __future__ import annotations
 
@@ -37,5 +37,8 @@ async def test_journeys_show_conversions_and_uplift(console: Console) -> None:
     assert page.status == 200 and 'id="journey-steps"' in text
     assert "Nhóm đối chứng" in text and "+0.0 điểm %" in text
     assert (await console.get("/admin/campaigns/journeys/nope")).status == 404
+    home = await (await console.get("/admin")).text()  # the dashboard: one still running
+    row = home.split('id="running-journeys"')[1].split('data-journey="welcome"')[1]
+    assert row.split("</tr>")[0].endswith('<td class="num">1</td>')
     await console.as_role("staff")
     assert (await console.get("/admin/campaigns/journeys")).status == 403
