@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from tortoise.expressions import Subquery
 
 from bot.appkeys import CONTENT, KV, SETTINGS
 from bot.console import broadcasts, content_editor, dashboard
@@ -45,11 +46,11 @@ from loyalty.errors import (
     LoyaltyError,
     MemberNotFound,
 )
-from loyalty.models import Member, MemberIdentity, MemberRfm, Order, Play
+from loyalty.models import Member, MemberIdentity, MemberRfm, MemberTag, Order, Play
 from loyalty.phone import is_phone_like
 from loyalty.promotions.registration import registration
 from loyalty.segments import read
-from loyalty.tags import split_tags
+from loyalty.tags import normalize_tag, split_tags
 from miniapp_api import audit
 from miniapp_api.auth import actor_of
 
@@ -213,6 +214,10 @@ async def _search(query: str) -> list[Member]:
     if not is_phone_like(query):
         by_name = await Member.filter(name__icontains=query, **LIVE).order_by("-id").limit(50)
         found.extend(m for m in by_name if all(m.id != f.id for f in found))
+        with contextlib.suppress(InvalidInput):  # a tag, exactly (index `member_tag (tag)`)
+            tagged = MemberTag.filter(tag=normalize_tag(query)).values_list("member_id")
+            by_tag = await Member.filter(id__in=Subquery(tagged), **LIVE).order_by("-id").limit(50)
+            found.extend(m for m in by_tag if all(m.id != f.id for f in found))
     return found
 
 

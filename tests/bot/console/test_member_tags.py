@@ -1,6 +1,7 @@
 """The member page's tags over real HTTP: added and removed through the same service as the
 admin API's tags routes (normalised, once each), audited with before/after; the page shows
-the source, the segments and the journeys the member is in; bad input is a 422 page."""
+the source, the segments and the journeys the member is in; bad input is a 422 page; the
+member search finds a tag."""
 
 from __future__ import annotations
 
@@ -46,3 +47,7 @@ async def test_tags_added_removed_and_audited(console: Console) -> None:
     too_long = await console.post(f"{path}/tags", {"tags": "x" * 65, "action": "add"})
     assert too_long.status == 422
     assert await tags_of(member.id) == ["khách sỉ"]
+    found = await (await console.get("/admin/members?q=Kh%C3%A1ch%20S%E1%BB%89")).text()
+    assert f"/admin/members/{code}" in found  # the search finds members by a tag, too
+    none = await (await console.get("/admin/members?q=vip")).text()
+    assert f"/admin/members/{code}" not in none
