@@ -166,8 +166,14 @@ class Notices:
         return len(rows)
 
     async def expiring(self) -> int:
-        """The daily job: a reminder for each unused voucher that expires within 3 days."""
+        """The daily job: a reminder for each unused voucher that expires within 3 days.
+
+        A journey triggered by `voucher_expiring` takes its place (the shop wrote its own
+        reminder, as the demo content does): this one then stays silent, so nobody gets two.
+        """
         content = self.content()
+        if any(j.trigger.event == "voucher_expiring" for j in content.journeys):
+            return 0
         now = self.clock()
         rows = await Voucher.filter(
             redeemed_at=None,

@@ -4,6 +4,9 @@ voucher, a voucher about to expire; once each, through the delivery policy."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.models import Contact, SkippedSend
 from games.config import VoucherSpec
@@ -36,7 +39,25 @@ async def test_order_points_tier_and_voucher_notices_once(app: Bot) -> None:
     assert len(app.fb.sent_to("p1")) == count
 
 
-async def test_expiring_voucher_reminder_and_a_closed_window(app: Bot) -> None:
+@pytest.fixture
+def no_reminder_journey(content_path: Path) -> None:
+    """The demo content's `voucher-reminder` journey taken out: the built-in notice speaks."""
+    text = content_path.read_text(encoding="utf-8")
+    start = text.index("  - id: voucher-reminder\n")
+    content_path.write_text(text[:start] + text[text.index("\n\n", start) + 1 :])
+
+
+async def test_a_reminder_journey_silences_the_built_in_reminder(app: Bot) -> None:
+    member = await fb_member(app, "p1")
+    await vouchers.issue(member, VoucherSpec(value=20000, valid_days=2), source="test")
+    assert await app.runtime.notices.expiring() == 0  # the demo's journey reminds instead
+    await app.settled()
+    assert not [t for t in app.fb.texts("p1") if "hết hạn" in t]
+
+
+async def test_expiring_voucher_reminder_and_a_closed_window(
+    no_reminder_journey: None, app: Bot
+) -> None:
     member = await fb_member(app, "p1")
     other = await fb_member(app, "p2")
     now = datetime.now(UTC)
