@@ -49,6 +49,14 @@ def quiet_around(now: datetime, *, inside: bool) -> str:
 
 
 @pytest.fixture
+def no_reminder_journey(content_path: Path) -> None:
+    """The demo content's `voucher-reminder` journey taken out: the built-in notice speaks."""
+    text = content_path.read_text(encoding="utf-8")
+    start = text.index("  - id: voucher-reminder\n")
+    content_path.write_text(text[:start] + text[text.index("\n\n", start) + 1 :])
+
+
+@pytest.fixture
 def no_quiet_hours(content_path: Path) -> None:
     """No quiet hours in the file (the routes read the real time); tests that want them
     inject them into their sender with a clock."""

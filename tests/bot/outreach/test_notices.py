@@ -4,9 +4,6 @@ voucher, a voucher about to expire; once each, through the delivery policy."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.models import Contact, SkippedSend
 from games.config import VoucherSpec
@@ -37,14 +34,6 @@ async def test_order_points_tier_and_voucher_notices_once(app: Bot) -> None:
     await notices.scan()  # nothing new
     await app.settled()
     assert len(app.fb.sent_to("p1")) == count
-
-
-@pytest.fixture
-def no_reminder_journey(content_path: Path) -> None:
-    """The demo content's `voucher-reminder` journey taken out: the built-in notice speaks."""
-    text = content_path.read_text(encoding="utf-8")
-    start = text.index("  - id: voucher-reminder\n")
-    content_path.write_text(text[:start] + text[text.index("\n\n", start) + 1 :])
 
 
 async def test_a_reminder_journey_silences_the_built_in_reminder(app: Bot) -> None:

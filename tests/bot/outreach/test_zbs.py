@@ -30,7 +30,9 @@ async def zalo_member(
     return await Member.get(id=member.id)
 
 
-async def test_notice_out_of_window_goes_as_zbs_by_uid_then_by_phone(app: Bot) -> None:
+async def test_notice_out_of_window_goes_as_zbs_by_uid_then_by_phone(
+    no_reminder_journey: None, app: Bot
+) -> None:
     app.zalo.add_template("tpl-points", ["points", "balance"], by_uid=True)
     app.zalo.add_template("tpl-expiring", ["code", "until"])  # older template: phone only
     member = await zalo_member(app, "z1", days_ago=8, phone="84912345678")
